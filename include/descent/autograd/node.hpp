@@ -1,0 +1,102 @@
+// Graph nodes of reverse-mode autograd. An op that records itself derives a
+// Node whose apply() maps the gradients of its outputs to those of its inputs;
+// the forward function and this node live side by side in src/ops/.
+#pragma once
+#include <cstdint>
+#include <memory>
+#include <string>
+#include <vector>
+
+#include "descent/core/tensor.hpp"
+
+namespace descent::autograd {
+
+class Node;
+
+/// Where a gradient flows: input `input_nr` of node `fn` (fn null: nowhere).
+struct Edge {
+    std::shared_ptr<Node> fn;
+    std::uint32_t input_nr = 0;
+    bool valid() const { return fn != nullptr; }
+};
+
+/// A tensor kept for backward. Holds the data without its graph (so saved
+/// tensors never keep nodes alive) and the storage version at save time:
+/// unpacking after an in-place write is a clear error instead of a wrong gradient.
+class SavedTensor {
+public:
+    SavedTensor() = default;
+    explicit SavedTensor(const Tensor& t);
+    /// The saved data; throws if the tensor was modified in place since saving.
+    Tensor unpack(const Node& owner) const;
+    void reset() { data_ = Tensor(); }
+    bool defined() const { return data_.defined(); }
+
+private:
+    Tensor data_;
+    std::uint64_t version_ = 0;
+};
+
+/// One recorded operation: maps the gradients of its outputs (one per output)
+/// to the gradients of its inputs (one per next edge; undefined = zero).
+class Node {
+public:
+    Node();
+    virtual ~Node();
+    Node(const Node&) = delete;
+    Node& operator=(const Node&) = delete;
+
+    virtual std::vector<Tensor> apply(std::vector<Tensor>&& grad_outputs) = 0;
+    /// PyTorch's name of the backward node, e.g. "MulBackward0".
+    virtual std::string name() const = 0;
+    /// Frees what was saved for backward (called after backward unless retain_graph).
+    virtual void release_saved() {}
+
+    /// Whether input i needs a gradient (lets apply() skip work).
+    bool needs_input_grad(std::size_t i) const { return i < next_edges.size() && next_edges[i].valid(); }
+
+    std::vector<Edge> next_edges;
+    std::uint64_t sequence_nr;
+    std::uint32_t num_outputs = 1;
+    bool released = false;  // saved tensors freed: a second backward is an error
+    /// Non-leaf outputs that asked for retain_grad(): (output_nr, tensor).
+    std::vector<std::pair<std::uint32_t, std::weak_ptr<TensorImpl>>> retained_outputs;
+    /// False for nodes that outlive one graph (AccumulateGrad).
+    virtual bool releasable() const { return true; }
+};
+
+/// The node that adds an incoming gradient into a leaf's .grad().
+class AccumulateGrad final : public Node {
+public:
+    explicit AccumulateGrad(std::shared_ptr<TensorImpl> leaf) : leaf_(std::move(leaf)) {}
+    std::vector<Tensor> apply(std::vector<Tensor>&& grad_outputs) override;
+    std::string name() const override { return "AccumulateGrad"; }
+    bool releasable() const override { return false; }
+    const std::shared_ptr<TensorImpl>& leaf() const { return leaf_; }
+
+private:
+    std::shared_ptr<TensorImpl> leaf_;
+};
+
+/// True when grad mode is on and any input requires grad.
+bool any_requires_grad(std::initializer_list<const Tensor*> inputs);
+bool any_requires_grad(const std::vector<Tensor>& inputs);
+/// The edge a gradient for `t` should follow (invalid when t needs none).
+Edge gradient_edge(const Tensor& t);
+/// Connects `node` to the inputs' edges (one per input, in order).
+void collect_next_edges(Node& node, std::initializer_list<const Tensor*> inputs);
+void collect_next_edges(Node& node, const std::vector<Tensor>& inputs);
+/// Makes `out` output `output_nr` of `node` (sets requires_grad and grad_fn).
+void set_history(Tensor& out, const std::shared_ptr<Node>& node, std::uint32_t output_nr = 0);
+
+/// Builds node T, wires it to `inputs` and returns it, or nullptr when no
+/// input needs a gradient (then nothing is recorded).
+template <class T>
+std::shared_ptr<T> make_node(std::initializer_list<const Tensor*> inputs) {
+    if (!any_requires_grad(inputs)) return nullptr;
+    auto node = std::make_shared<T>();
+    collect_next_edges(*node, inputs);
+    return node;
+}
+
+}  // namespace descent::autograd

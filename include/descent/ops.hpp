@@ -1,0 +1,6 @@
+// All differentiable ops.
+#pragma once
+#include "descent/ops/elementwise.hpp"
+#include "descent/ops/linalg.hpp"
+#include "descent/ops/reduction.hpp"
+#include "descent/ops/shape.hpp"

@@ -1,0 +1,91 @@
+// Elementwise map kernels over broadcast, possibly non-contiguous operands.
+// Shapes: out = broadcast(a, b); out[i] = f(a[i'], b[i'']) with i', i'' the
+// broadcast positions. Contiguous rows and scalar operands take tight loops
+// the compiler vectorizes.
+#pragma once
+#include "descent/core/tensor.hpp"
+#include "strided.hpp"
+
+namespace descent::kernels {
+
+/// Strides that read `t` as if expanded to `out_shape` (0 on broadcast dims).
+inline Shape broadcast_strides(const Tensor& t, const Shape& out_shape) {
+    const std::size_t nd = out_shape.size(), td = t.shape().size();
+    Shape s(nd, 0);
+    for (std::size_t i = 0; i < td; ++i) {
+        const std::size_t o = nd - td + i;
+        s[o] = t.shape()[i] == 1 ? 0 : t.strides()[i];
+    }
+    return s;
+}
+
+template <class T>
+const T* base_ptr(const Tensor& t) {
+    return static_cast<const T*>(t.impl()->storage->data) + t.storage_offset();
+}
+
+/// out (new, contiguous, dtype R) = f(a, b) with a, b of dtype T broadcast to out_shape.
+template <class R, class T, class F>
+Tensor map_binary(const Tensor& a, const Tensor& b, const Shape& out_shape, F f) {
+    Tensor out = make_tensor(out_shape, dtype_of<R>());
+    const Shape sa = broadcast_strides(a, out_shape), sb = broadcast_strides(b, out_shape);
+    const T* pa = base_ptr<T>(a);
+    const T* pb = base_ptr<T>(b);
+    R* po = out.data_ptr<R>();
+    for_each_row<3>(out_shape, {&out.strides(), &sa, &sb}, [&](const RowSpec<3>& r) {
+        R* o = po + r.offsets[0];
+        const T* x = pa + r.offsets[1];
+        const T* y = pb + r.offsets[2];
+        const std::int64_t n = r.length, s1 = r.strides[1], s2 = r.strides[2];
+        if (s1 == 1 && s2 == 1) {
+            for (std::int64_t i = 0; i < n; ++i) o[i] = f(x[i], y[i]);
+        } else if (s1 == 1 && s2 == 0) {
+            const T yv = *y;
+            for (std::int64_t i = 0; i < n; ++i) o[i] = f(x[i], yv);
+        } else if (s1 == 0 && s2 == 1) {
+            const T xv = *x;
+            for (std::int64_t i = 0; i < n; ++i) o[i] = f(xv, y[i]);
+        } else {
+            for (std::int64_t i = 0; i < n; ++i) o[i] = f(x[i * s1], y[i * s2]);
+        }
+    });
+    return out;
+}
+
+/// out (new, contiguous, dtype R, shape of x) = f(x) with x of dtype T.
+template <class R, class T, class F>
+Tensor map_unary(const Tensor& x, F f) {
+    Tensor out = make_tensor(x.shape(), dtype_of<R>());
+    const T* px = base_ptr<T>(x);
+    R* po = out.data_ptr<R>();
+    for_each_row<2>(x.shape(), {&out.strides(), &x.strides()}, [&](const RowSpec<2>& r) {
+        R* o = po + r.offsets[0];
+        const T* in = px + r.offsets[1];
+        const std::int64_t n = r.length, s = r.strides[1];
+        if (s == 1)
+            for (std::int64_t i = 0; i < n; ++i) o[i] = f(in[i]);
+        else
+            for (std::int64_t i = 0; i < n; ++i) o[i] = f(in[i * s]);
+    });
+    return out;
+}
+
+/// out = f(a, b, c) for three operands of dtype T broadcast to out_shape (used by where).
+template <class R, class C, class T, class F>
+Tensor map_ternary(const Tensor& c, const Tensor& a, const Tensor& b, const Shape& out_shape, F f) {
+    Tensor out = make_tensor(out_shape, dtype_of<R>());
+    const Shape sc = broadcast_strides(c, out_shape), sa = broadcast_strides(a, out_shape),
+                sb = broadcast_strides(b, out_shape);
+    const C* pc = base_ptr<C>(c);
+    const T* pa = base_ptr<T>(a);
+    const T* pb = base_ptr<T>(b);
+    R* po = out.data_ptr<R>();
+    for_each_row<4>(out_shape, {&out.strides(), &sc, &sa, &sb}, [&](const RowSpec<4>& r) {
+        for (std::int64_t i = 0; i < r.length; ++i)
+            po[r.offsets[0] + i] = f(pc[r.offsets[1] + i * r.strides[1]], pa[r.offsets[2] + i * r.strides[2]],
+                                     pb[r.offsets[3] + i * r.strides[3]]);
+    });
+    return out;
+}
+
+}  // namespace descent::kernels
