@@ -1,0 +1,24 @@
+#!/usr/bin/env bash
+# Installs the Debian packages descent needs to build, test and run its demo.
+# Safe to run again: apt-get skips what is already installed.
+set -euo pipefail
+packages=(
+  cmake g++ make pkg-config      # build
+  libgtest-dev                   # tests (GoogleTest)
+  libbenchmark-dev               # microbenchmarks (Google Benchmark)
+  libcairo2-dev                  # plots (PNG, SVG)
+  libcli11-dev                   # the descent command line
+  nlohmann-json3-dev             # JSON configs, safetensors headers, logs
+  zlib1g-dev                     # gzipped IDX files
+  dataset-fashion-mnist          # the real data set of `descent train`
+)
+missing=()
+for p in "${packages[@]}"; do
+  dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")
+done
+if [ ${#missing[@]} -gt 0 ]; then
+  SUDO=""
+  [ "$(id -u)" -ne 0 ] && SUDO="sudo"
+  $SUDO apt-get update -qq
+  DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y -qq --no-install-recommends "${missing[@]}"
+fi
