@@ -1,8 +1,10 @@
-// GEMM kernels. The reference is a plain triple loop in i-k-j order (the inner
-// loop streams rows of B and C), used as the test oracle and the fallback.
+// GEMM entry points. The reference is a plain triple loop in i-k-j order (the inner
+// loop streams rows of B and C), used as the test oracle; gemm dispatches to the
+// packed kernels of the widest instruction set the CPU runs (gemm_impl.hpp).
 #include "gemm.hpp"
 
-#include <vector>
+#include "descent/core/error.hpp"
+#include "gemm_isa.hpp"
 
 namespace descent::kernels {
 
@@ -28,18 +30,38 @@ void gemm_reference(bool trans_a, bool trans_b, std::int64_t M, std::int64_t N, 
 }
 
 template <class T>
-void gemm(bool trans_a, bool trans_b, std::int64_t M, std::int64_t N, std::int64_t K, T alpha, const T* A,
-          std::int64_t lda, const T* B, std::int64_t ldb, T beta, T* C, std::int64_t ldc) {
-    gemm_reference(trans_a, trans_b, M, N, K, alpha, A, lda, B, ldb, beta, C, ldc);
+void gemm_with(Isa isa, GemmPath path, bool trans_a, bool trans_b, std::int64_t M, std::int64_t N, std::int64_t K,
+               T alpha, const T* A, std::int64_t lda, const T* B, std::int64_t ldb, T beta, T* C,
+               std::int64_t ldc) {
+    const detail::GemmArgs<T> g{trans_a, trans_b, M, N, K, alpha, A, lda, B, ldb, beta, C, ldc};
+    switch (isa) {
+#if defined(__x86_64__)
+        case Isa::Avx512:
+            DESCENT_CHECK(isa_supported(Isa::Avx512), "gemm: this CPU does not support AVX-512F");
+            return detail::gemm_avx512(g, path);
+        case Isa::Avx2:
+            DESCENT_CHECK(isa_supported(Isa::Avx2), "gemm: this CPU does not support AVX2 + FMA");
+            return detail::gemm_avx2(g, path);
+#endif
+        default: return detail::gemm_portable(g, path);
+    }
 }
 
-template void gemm_reference<float>(bool, bool, std::int64_t, std::int64_t, std::int64_t, float, const float*,
-                                    std::int64_t, const float*, std::int64_t, float, float*, std::int64_t);
-template void gemm_reference<double>(bool, bool, std::int64_t, std::int64_t, std::int64_t, double, const double*,
-                                     std::int64_t, const double*, std::int64_t, double, double*, std::int64_t);
-template void gemm<float>(bool, bool, std::int64_t, std::int64_t, std::int64_t, float, const float*, std::int64_t,
-                          const float*, std::int64_t, float, float*, std::int64_t);
-template void gemm<double>(bool, bool, std::int64_t, std::int64_t, std::int64_t, double, const double*, std::int64_t,
-                           const double*, std::int64_t, double, double*, std::int64_t);
+template <class T>
+void gemm(bool trans_a, bool trans_b, std::int64_t M, std::int64_t N, std::int64_t K, T alpha, const T* A,
+          std::int64_t lda, const T* B, std::int64_t ldb, T beta, T* C, std::int64_t ldc) {
+    gemm_with<T>(best_isa(), GemmPath::Auto, trans_a, trans_b, M, N, K, alpha, A, lda, B, ldb, beta, C, ldc);
+}
+
+#define DESCENT_GEMM_INSTANTIATE(T)                                                                                \
+    template void gemm_reference<T>(bool, bool, std::int64_t, std::int64_t, std::int64_t, T, const T*,            \
+                                    std::int64_t, const T*, std::int64_t, T, T*, std::int64_t);                    \
+    template void gemm<T>(bool, bool, std::int64_t, std::int64_t, std::int64_t, T, const T*, std::int64_t,         \
+                          const T*, std::int64_t, T, T*, std::int64_t);                                            \
+    template void gemm_with<T>(Isa, GemmPath, bool, bool, std::int64_t, std::int64_t, std::int64_t, T, const T*,   \
+                               std::int64_t, const T*, std::int64_t, T, T*, std::int64_t);
+DESCENT_GEMM_INSTANTIATE(float)
+DESCENT_GEMM_INSTANTIATE(double)
+#undef DESCENT_GEMM_INSTANTIATE
 
 }  // namespace descent::kernels

@@ -1,0 +1,88 @@
+// GEMM for AVX2 + FMA (256-bit vectors, 16 registers): a 6×16 float / 6×8 double register
+// tile (12 accumulators + 2 B vectors + 1 broadcast). Built with a target pragma, never
+// -march, and only called when the CPU reports AVX2 and FMA (see cpu.hpp).
+#if defined(__x86_64__)
+#include <immintrin.h>
+#include <omp.h>
+
+#include <algorithm>
+#include <cstdint>
+#include <cstdlib>
+#include <cstring>
+#include <new>
+
+#include "gemm_isa.hpp"
+
+#pragma GCC push_options
+#pragma GCC target("avx2,fma")
+
+namespace descent::kernels::detail {
+namespace {
+
+struct Avx2Float {
+    using T = float;
+    using reg = __m256;
+    static constexpr int W = 8;
+    static reg zero() { return _mm256_setzero_ps(); }
+    static reg load(const T* p) { return _mm256_load_ps(p); }
+    static reg loadu(const T* p) { return _mm256_loadu_ps(p); }
+    static reg bcast(const T* p) { return _mm256_broadcast_ss(p); }
+    static reg set1(T x) { return _mm256_set1_ps(x); }
+    static reg fma(reg a, reg b, reg c) { return _mm256_fmadd_ps(a, b, c); }
+    static reg mul(reg a, reg b) { return _mm256_mul_ps(a, b); }
+    static reg add(reg a, reg b) { return _mm256_add_ps(a, b); }
+    static void storeu(T* p, reg r) { _mm256_storeu_ps(p, r); }
+    static __m256i mask(int n) {  // first n lanes set
+        alignas(32) static const std::int32_t bits[16] = {-1, -1, -1, -1, -1, -1, -1, -1, 0, 0, 0, 0, 0, 0, 0, 0};
+        return _mm256_loadu_si256(reinterpret_cast<const __m256i*>(bits + 8 - n));
+    }
+    static reg load_part(const T* p, int n) { return _mm256_maskload_ps(p, mask(n)); }
+    static void store_part(T* p, reg r, int n) { _mm256_maskstore_ps(p, mask(n), r); }
+};
+
+struct Avx2Double {
+    using T = double;
+    using reg = __m256d;
+    static constexpr int W = 4;
+    static reg zero() { return _mm256_setzero_pd(); }
+    static reg load(const T* p) { return _mm256_load_pd(p); }
+    static reg loadu(const T* p) { return _mm256_loadu_pd(p); }
+    static reg bcast(const T* p) { return _mm256_broadcast_sd(p); }
+    static reg set1(T x) { return _mm256_set1_pd(x); }
+    static reg fma(reg a, reg b, reg c) { return _mm256_fmadd_pd(a, b, c); }
+    static reg mul(reg a, reg b) { return _mm256_mul_pd(a, b); }
+    static reg add(reg a, reg b) { return _mm256_add_pd(a, b); }
+    static void storeu(T* p, reg r) { _mm256_storeu_pd(p, r); }
+    static __m256i mask(int n) {
+        alignas(32) static const std::int64_t bits[8] = {-1, -1, -1, -1, 0, 0, 0, 0};
+        return _mm256_loadu_si256(reinterpret_cast<const __m256i*>(bits + 4 - n));
+    }
+    static reg load_part(const T* p, int n) { return _mm256_maskload_pd(p, mask(n)); }
+    static void store_part(T* p, reg r, int n) { _mm256_maskstore_pd(p, mask(n), r); }
+};
+
+template <class V>
+struct Blocking;
+// KC·NR·size (one B micro-panel) stays in the 32 KiB L1; MC·KC·size (one A block) in half of L2.
+template <>
+struct Blocking<Avx2Float> {
+    static constexpr int MR = 6, NV = 2, MR1 = 12;
+    static constexpr std::int64_t KC = 256, MC = 144, NC = 4080;
+};
+template <>
+struct Blocking<Avx2Double> {
+    static constexpr int MR = 6, NV = 2, MR1 = 12;
+    static constexpr std::int64_t KC = 256, MC = 72, NC = 4080;
+};
+
+#include "gemm_impl.hpp"
+
+}  // namespace
+
+void gemm_avx2(const GemmArgs<float>& g, GemmPath path) { gemm_run<Avx2Float>(g, path); }
+void gemm_avx2(const GemmArgs<double>& g, GemmPath path) { gemm_run<Avx2Double>(g, path); }
+
+}  // namespace descent::kernels::detail
+
+#pragma GCC pop_options
+#endif
