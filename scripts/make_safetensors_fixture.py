@@ -8,7 +8,8 @@ Outputs:
   torch_model.safetensors   state_dict of Sequential(Linear(4, 8), BatchNorm1d(8), ReLU(), Linear(8, 3))
                             after three training-mode forward passes (so running stats are not trivial)
   torch_dtypes.safetensors  one tensor per dtype descent reads (F32, F64, I64, BOOL, F16, BF16, I32, U8)
-  torch_expected.json       every tensor of both files: dtype, shape and values (exact decimal repr)
+  torch_expected.json       every tensor of both files: dtype, shape and values (exact decimal repr),
+                            and "forward": the model's eval-mode output on a fixed input
 
 The `safetensors` package is not in Debian's python, so the format is written by hand here, laid out
 as the reference (Rust) writer does it: "__metadata__" first, tensors sorted by dtype (descending in
@@ -123,9 +124,15 @@ def main():
         "empty": torch.zeros(0, 4),
     }
     save_file(dtypes, os.path.join(OUT, "torch_dtypes.safetensors"))
+    # The model's eval-mode output on a fixed input: a descent model that loads the file must reproduce it.
+    model.eval()
+    x = torch.randn(2, 4, generator=g)
+    with torch.no_grad():
+        y = model(x)
+    forward = {"input": expected({"x": x})["x"], "output": expected({"y": y})["y"]}
     with open(os.path.join(OUT, "torch_expected.json"), "w") as f:
-        json.dump({"torch_model.safetensors": expected(state), "torch_dtypes.safetensors": expected(dtypes)}, f,
-                  allow_nan=False)
+        json.dump({"torch_model.safetensors": expected(state), "torch_dtypes.safetensors": expected(dtypes),
+                   "forward": forward}, f, allow_nan=False)
         f.write("\n")
     # Self-check: the hand-written reader gets back what was written.
     for name, t in load_file(os.path.join(OUT, "torch_model.safetensors")).items():
