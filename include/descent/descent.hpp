@@ -5,3 +5,6 @@
 #include "descent/core/generator.hpp"
 #include "descent/core/tensor.hpp"
 #include "descent/ops.hpp"
+#include "descent/nn/conv.hpp"
+#include "descent/nn/normalization.hpp"
+#include "descent/nn/pooling.hpp"

@@ -1,0 +1,299 @@
+// conv2d as im2col + GEMM, with a hand-written backward. Per sample n and group
+// g, with K = C/G·kH·kW rows of patch values and P = OH·OW output positions:
+//   col [K, P]       = im2col(x[n, channels of g])
+//   y[n, g] [O/G, P] = W_g [O/G, K] · col  (+ bias[o] on row o)
+//   dcol [K, P]      = W_gᵀ · dy[n, g];  dx[n, g] = col2im(dcol)   (col2im is im2col's adjoint)
+//   dW_g [O/G, K]   += dy[n, g] · colᵀ;   db[o] = Σ_{n, P} dy[n, o]
+// Samples run in parallel on OpenMP threads, each with its own column buffer and
+// its own dW accumulator (summed in thread order, so results do not depend on timing).
+// A 1×1 kernel with stride 1 and no padding needs no im2col: x[n, g] is already col.
+#include "descent/ops/conv.hpp"
+
+#include <omp.h>
+
+#include <algorithm>
+#include <cstring>
+
+#include "../kernels/gemm.hpp"
+#include "descent/autograd/node.hpp"
+#include "descent/ops/shape.hpp"
+
+namespace descent {
+using autograd::make_node;
+using autograd::Node;
+using autograd::SavedTensor;
+
+std::string size2_str(Size2 s) {
+    std::string out = "(";  // appended piecewise: GCC 12 warns falsely (-Wrestrict) on "(" + to_string(..)
+    out.append(std::to_string(s.h)).append(", ").append(std::to_string(s.w)).append(")");
+    return out;
+}
+
+namespace {
+
+// Below this many multiply-adds a convolution stays on one thread: waking the
+// pool costs more than it saves on the tiny shapes of tests and toy models.
+constexpr double kParallelMacs = 2e5;
+
+struct ConvGeom {
+    std::int64_t N, C, H, W;     // input
+    std::int64_t O, kh, kw;      // weight [O, C/G, kh, kw]
+    std::int64_t sh, sw, ph, pw, dh, dw, G;
+    std::int64_t OH, OW;
+    std::int64_t Cg() const { return C / G; }
+    std::int64_t Og() const { return O / G; }
+    std::int64_t K() const { return Cg() * kh * kw; }
+    std::int64_t P() const { return OH * OW; }
+    bool direct() const { return kh == 1 && kw == 1 && sh == 1 && sw == 1 && ph == 0 && pw == 0; }
+    double macs() const { return static_cast<double>(N) * O * P() * K(); }
+};
+
+std::int64_t ceil_div(std::int64_t a, std::int64_t b) { return a >= 0 ? (a + b - 1) / b : -((-a) / b); }
+
+// The output columns ow whose input column ow·sw + off lies in [0, W): [lo, hi).
+void valid_range(std::int64_t off, std::int64_t sw, std::int64_t W, std::int64_t OW, std::int64_t& lo,
+                 std::int64_t& hi) {
+    lo = std::clamp<std::int64_t>(ceil_div(-off, sw), 0, OW);
+    hi = std::clamp<std::int64_t>(ceil_div(W - off, sw), lo, OW);
+}
+
+// col [K, P] from x [Cg, H, W] (one sample, one group); out-of-image taps are 0.
+template <class T>
+void im2col(const T* x, const ConvGeom& g, T* col) {
+    const std::int64_t P = g.P();
+    for (std::int64_t c = 0; c < g.Cg(); ++c)
+        for (std::int64_t ki = 0; ki < g.kh; ++ki)
+            for (std::int64_t kj = 0; kj < g.kw; ++kj) {
+                T* row = col + ((c * g.kh + ki) * g.kw + kj) * P;
+                const std::int64_t off_w = kj * g.dw - g.pw;
+                std::int64_t lo, hi;
+                valid_range(off_w, g.sw, g.W, g.OW, lo, hi);
+                for (std::int64_t oh = 0; oh < g.OH; ++oh) {
+                    T* r = row + oh * g.OW;
+                    const std::int64_t ih = oh * g.sh - g.ph + ki * g.dh;
+                    if (ih < 0 || ih >= g.H) {
+                        std::fill(r, r + g.OW, T(0));
+                        continue;
+                    }
+                    const T* xr = x + (c * g.H + ih) * g.W;
+                    std::fill(r, r + lo, T(0));
+                    if (g.sw == 1)
+                        std::memcpy(r + lo, xr + lo + off_w, static_cast<std::size_t>(hi - lo) * sizeof(T));
+                    else
+                        for (std::int64_t ow = lo; ow < hi; ++ow) r[ow] = xr[ow * g.sw + off_w];
+                    std::fill(r + hi, r + g.OW, T(0));
+                }
+            }
+}
+
+// dx [Cg, H, W] += col2im(dcol [K, P]): every tap adds its gradient to the pixel it read.
+template <class T>
+void col2im_add(const T* col, const ConvGeom& g, T* dx) {
+    const std::int64_t P = g.P();
+    for (std::int64_t c = 0; c < g.Cg(); ++c)
+        for (std::int64_t ki = 0; ki < g.kh; ++ki)
+            for (std::int64_t kj = 0; kj < g.kw; ++kj) {
+                const T* row = col + ((c * g.kh + ki) * g.kw + kj) * P;
+                const std::int64_t off_w = kj * g.dw - g.pw;
+                std::int64_t lo, hi;
+                valid_range(off_w, g.sw, g.W, g.OW, lo, hi);
+                for (std::int64_t oh = 0; oh < g.OH; ++oh) {
+                    const std::int64_t ih = oh * g.sh - g.ph + ki * g.dh;
+                    if (ih < 0 || ih >= g.H) continue;
+                    const T* r = row + oh * g.OW;
+                    T* xr = dx + (c * g.H + ih) * g.W;
+                    for (std::int64_t ow = lo; ow < hi; ++ow) xr[ow * g.sw + off_w] += r[ow];
+                }
+            }
+}
+
+int thread_count(const ConvGeom& g) {
+    return g.N > 1 && g.macs() >= kParallelMacs ? std::min<int>(omp_get_max_threads(), static_cast<int>(g.N)) : 1;
+}
+
+template <class T>
+void conv_forward(const T* x, const T* w, const T* b, const ConvGeom& g, T* y) {
+    const std::int64_t K = g.K(), P = g.P(), Og = g.Og(), Cg = g.Cg();
+    const int threads = thread_count(g);
+    Tensor scratch;
+    if (!g.direct()) scratch = make_tensor({threads, K * P}, dtype_of<T>());
+#pragma omp parallel num_threads(threads)
+    {
+        T* col = scratch.defined() ? scratch.data_ptr<T>() + omp_get_thread_num() * K * P : nullptr;
+#pragma omp for schedule(static)
+        for (std::int64_t n = 0; n < g.N; ++n) {
+            const T* xn = x + n * g.C * g.H * g.W;
+            T* yn = y + n * g.O * P;
+            for (std::int64_t gi = 0; gi < g.G; ++gi) {
+                const T* xg = xn + gi * Cg * g.H * g.W;
+                if (!g.direct()) im2col(xg, g, col);
+                kernels::gemm<T>(false, false, Og, P, K, T(1), w + gi * Og * K, K, g.direct() ? xg : col, P, T(0),
+                                 yn + gi * Og * P, P);
+            }
+            if (b)
+                for (std::int64_t o = 0; o < g.O; ++o) {
+                    T* row = yn + o * P;
+                    const T bo = b[o];
+                    for (std::int64_t p = 0; p < P; ++p) row[p] += bo;
+                }
+        }
+    }
+}
+
+// dx (if non-null) and dw (if non-null) from dy; dx is written, dw overwritten.
+template <class T>
+void conv_backward(const T* x, const T* w, const T* dy, const ConvGeom& g, T* dx, T* dw) {
+    const std::int64_t K = g.K(), P = g.P(), Og = g.Og(), Cg = g.Cg();
+    const int threads = thread_count(g);
+    Tensor scratch, dw_parts;
+    if (!g.direct()) scratch = make_tensor({threads, K * P}, dtype_of<T>());
+    if (dw) {
+        dw_parts = make_tensor({threads, g.O * K}, dtype_of<T>());
+        std::fill_n(dw_parts.data_ptr<T>(), threads * g.O * K, T(0));
+    }
+#pragma omp parallel num_threads(threads)
+    {
+        const int t = omp_get_thread_num();
+        T* col = scratch.defined() ? scratch.data_ptr<T>() + t * K * P : nullptr;
+        T* dw_t = dw ? dw_parts.data_ptr<T>() + t * g.O * K : nullptr;
+#pragma omp for schedule(static)
+        for (std::int64_t n = 0; n < g.N; ++n) {
+            for (std::int64_t gi = 0; gi < g.G; ++gi) {
+                const std::int64_t in_off = (n * g.C + gi * Cg) * g.H * g.W;
+                const T* dyg = dy + (n * g.O + gi * Og) * P;
+                const T* wg = w + gi * Og * K;
+                if (dw) {
+                    const T* cols = x + in_off;
+                    if (!g.direct()) {
+                        im2col(x + in_off, g, col);
+                        cols = col;
+                    }
+                    kernels::gemm<T>(false, true, Og, K, P, T(1), dyg, P, cols, P, T(1), dw_t + gi * Og * K, K);
+                }
+                if (dx) {
+                    if (g.direct()) {
+                        kernels::gemm<T>(true, false, K, P, Og, T(1), wg, K, dyg, P, T(0), dx + in_off, P);
+                    } else {
+                        kernels::gemm<T>(true, false, K, P, Og, T(1), wg, K, dyg, P, T(0), col, P);
+                        std::fill_n(dx + in_off, Cg * g.H * g.W, T(0));
+                        col2im_add(col, g, dx + in_off);
+                    }
+                }
+            }
+        }
+    }
+    if (dw) {
+        const T* parts = dw_parts.data_ptr<T>();
+        std::copy_n(parts, g.O * K, dw);
+        for (int t = 1; t < threads; ++t)
+            for (std::int64_t i = 0; i < g.O * K; ++i) dw[i] += parts[t * g.O * K + i];
+    }
+}
+
+struct ConvolutionBackward final : Node {
+    SavedTensor input, weight;  // contiguous [N, C, H, W] and [O, C/G, kh, kw]
+    ConvGeom geom{};
+    bool has_bias = false;
+    std::vector<Tensor> apply(std::vector<Tensor>&& grads) override {
+        const bool need_x = needs_input_grad(0), need_w = needs_input_grad(1), need_b = has_bias && needs_input_grad(2);
+        const Tensor w = weight.unpack(*this);
+        const Tensor x = need_w ? input.unpack(*this) : Tensor();
+        const Tensor dy = contiguous(grads[0].dtype() == w.dtype() ? grads[0] : to_dtype(grads[0], w.dtype()));
+        Tensor gx, gw, gb;
+        if (need_x) gx = make_tensor({geom.N, geom.C, geom.H, geom.W}, w.dtype());
+        if (need_w) gw = make_tensor(w.shape(), w.dtype());
+        if (need_b) gb = make_tensor({geom.O}, w.dtype());
+        visit_floating(w.dtype(), "conv2d", [&](auto tag) {
+            using T = decltype(tag);
+            if (need_x || need_w)
+                conv_backward<T>(need_w ? x.data_ptr<T>() : nullptr, w.data_ptr<T>(), dy.data_ptr<T>(), geom,
+                                 need_x ? gx.data_ptr<T>() : nullptr, need_w ? gw.data_ptr<T>() : nullptr);
+            if (need_b) {
+                const T* d = dy.data_ptr<T>();
+                T* out = gb.data_ptr<T>();
+                const std::int64_t P = geom.P();
+                for (std::int64_t o = 0; o < geom.O; ++o) {
+                    double s = 0;  // accumulate in double: N·P terms
+                    for (std::int64_t n = 0; n < geom.N; ++n) {
+                        const T* row = d + (n * geom.O + o) * P;
+                        for (std::int64_t p = 0; p < P; ++p) s += row[p];
+                    }
+                    out[o] = static_cast<T>(s);
+                }
+            }
+        });
+        return {gx, gw, gb};
+    }
+    void release_saved() override { input.reset(), weight.reset(); }
+    std::string name() const override { return "ConvolutionBackward0"; }
+};
+
+ConvGeom check_conv(const Tensor& x, const Tensor& w, const Tensor& b, const Conv2dArgs& a) {
+    DESCENT_CHECK(w.defined() && w.dim() == 4, "conv2d: expected a 4-D weight [out_channels, in_channels/groups, kH, kW], got ",
+                  w.defined() ? shape_str(w.shape()) : "an undefined tensor");
+    DESCENT_CHECK(is_floating(x.dtype()) && x.dtype() == w.dtype(),
+                  "conv2d: input and weight must have the same floating dtype, got ", dtype_name(x.dtype()), " and ",
+                  dtype_name(w.dtype()));
+    DESCENT_CHECK(a.groups > 0, "conv2d: groups must be positive, got ", a.groups);
+    DESCENT_CHECK(a.stride.h > 0 && a.stride.w > 0, "conv2d: stride must be positive, got ", size2_str(a.stride));
+    DESCENT_CHECK(a.dilation.h > 0 && a.dilation.w > 0, "conv2d: dilation must be positive, got ",
+                  size2_str(a.dilation));
+    DESCENT_CHECK(a.padding.h >= 0 && a.padding.w >= 0, "conv2d: padding must be non-negative, got ",
+                  size2_str(a.padding));
+    ConvGeom g{};
+    g.N = x.size(0), g.C = x.size(1), g.H = x.size(2), g.W = x.size(3);
+    g.O = w.size(0), g.kh = w.size(2), g.kw = w.size(3);
+    g.sh = a.stride.h, g.sw = a.stride.w, g.ph = a.padding.h, g.pw = a.padding.w;
+    g.dh = a.dilation.h, g.dw = a.dilation.w, g.G = a.groups;
+    DESCENT_CHECK(g.O % g.G == 0, "conv2d: groups=", g.G, " must divide the weight's out_channels, got weight of shape ",
+                  shape_str(w.shape()));
+    DESCENT_CHECK(g.C == w.size(1) * g.G, "conv2d: given groups=", g.G, " and weight of shape ", shape_str(w.shape()),
+                  ", expected input ", shape_str(x.shape()), " to have ", w.size(1) * g.G, " channels, but got ", g.C,
+                  " channels instead");
+    if (b.defined()) {
+        DESCENT_CHECK(b.dim() == 1 && b.size(0) == g.O, "conv2d: expected bias of shape [", g.O,
+                      "] for weight of shape ", shape_str(w.shape()), ", got ", shape_str(b.shape()));
+        DESCENT_CHECK(b.dtype() == w.dtype(), "conv2d: bias has dtype ", dtype_name(b.dtype()), ", weight has ",
+                      dtype_name(w.dtype()));
+    }
+    const std::int64_t eff_h = g.dh * (g.kh - 1) + 1, eff_w = g.dw * (g.kw - 1) + 1;
+    DESCENT_CHECK(g.kh > 0 && g.kw > 0 && g.H + 2 * g.ph >= eff_h && g.W + 2 * g.pw >= eff_w,
+                  "conv2d: padded input size per channel (", g.H + 2 * g.ph, " x ", g.W + 2 * g.pw,
+                  ") is smaller than the dilated kernel size (", eff_h, " x ", eff_w, "); input ", shape_str(x.shape()),
+                  ", weight ", shape_str(w.shape()), ", padding ", size2_str(a.padding), ", dilation ",
+                  size2_str(a.dilation));
+    g.OH = (g.H + 2 * g.ph - eff_h) / g.sh + 1;
+    g.OW = (g.W + 2 * g.pw - eff_w) / g.sw + 1;
+    return g;
+}
+
+}  // namespace
+
+Tensor conv2d(const Tensor& input, const Tensor& weight, const Tensor& bias, const Conv2dArgs& args) {
+    DESCENT_CHECK(input.defined() && (input.dim() == 3 || input.dim() == 4),
+                  "conv2d: expected a 3-D (unbatched) or 4-D (batched) input, got input of shape ",
+                  input.defined() ? shape_str(input.shape()) : "undefined");
+    if (input.dim() == 3) return squeeze(conv2d(unsqueeze(input, 0), weight, bias, args), 0);
+    const ConvGeom g = check_conv(input, weight, bias, args);
+    const Tensor x = contiguous(input.detach());
+    const Tensor w = contiguous(weight.detach());
+    const Tensor b = bias.defined() ? contiguous(bias.detach()) : Tensor();
+    Tensor out = make_tensor({g.N, g.O, g.OH, g.OW}, x.dtype());
+    if (out.numel() > 0)
+        visit_floating(x.dtype(), "conv2d", [&](auto tag) {
+            using T = decltype(tag);
+            conv_forward<T>(x.data_ptr<T>(), w.data_ptr<T>(), b.defined() ? b.data_ptr<T>() : nullptr, g,
+                            out.data_ptr<T>());
+        });
+    if (auto node = make_node<ConvolutionBackward>({&input, &weight, &bias})) {
+        // The weight gradient needs x; w is always kept (a parameter: no copy, and its dtype drives backward).
+        if (node->needs_input_grad(1)) node->input = SavedTensor(x);
+        node->weight = SavedTensor(w);
+        node->geom = g;
+        node->has_bias = bias.defined();
+        autograd::set_history(out, node);
+    }
+    return out;
+}
+
+}  // namespace descent

@@ -1,0 +1,324 @@
+// 2-D pooling over the planes of [N, C, H, W] (or [C, H, W]) inputs, with
+// PyTorch's output sizes, window clipping and divisors:
+//   max:      y = max over the dilated window (−inf padding); keeps argmax; dx[argmax] += dy
+//   avg:      y = Σ window / divisor;          dx[window] += dy / divisor
+//   adaptive: cell i covers [⌊i·L/out⌋, ⌈(i+1)·L/out⌉); y = mean of the cell
+// Planes run in parallel (OpenMP) when there is enough work.
+#include "descent/ops/pooling.hpp"
+
+#include <omp.h>
+
+#include <cmath>
+#include <limits>
+
+#include "descent/autograd/node.hpp"
+#include "descent/ops/shape.hpp"
+
+namespace descent {
+using autograd::make_node;
+using autograd::Node;
+using autograd::SavedTensor;
+
+namespace {
+
+// Element visits below which a pooling op stays on one thread.
+constexpr std::int64_t kParallelElements = 1 << 16;
+
+int pool_threads(std::int64_t work) { return work >= kParallelElements ? omp_get_max_threads() : 1; }
+
+struct PoolGeom {
+    std::int64_t planes, H, W, OH, OW;
+    std::int64_t kh, kw, sh, sw, ph, pw, dh, dw;
+    Shape out_shape;
+};
+
+std::int64_t floor_div(std::int64_t a, std::int64_t b) { return a >= 0 ? a / b : -((-a + b - 1) / b); }
+
+// PyTorch's pooling_output_shape: ceil_mode drops a last window that would start in the right padding.
+std::int64_t pooled_size(std::int64_t in, std::int64_t k, std::int64_t pad, std::int64_t stride, std::int64_t dil,
+                         bool ceil_mode) {
+    std::int64_t out = floor_div(in + 2 * pad - dil * (k - 1) - 1 + (ceil_mode ? stride - 1 : 0), stride) + 1;
+    if (ceil_mode && (out - 1) * stride >= in + pad) --out;
+    return out;
+}
+
+void check_input(const Tensor& x, const char* op) {
+    DESCENT_CHECK(x.defined() && (x.dim() == 3 || x.dim() == 4), op,
+                  ": expected a 3-D [C, H, W] or 4-D [N, C, H, W] input, got input of shape ",
+                  x.defined() ? shape_str(x.shape()) : "undefined");
+    DESCENT_CHECK(is_floating(x.dtype()), op, ": expected a floating-point input, got ", dtype_name(x.dtype()));
+    for (std::int64_t d = x.dim() - 3; d < x.dim(); ++d)
+        DESCENT_CHECK(x.size(d) > 0, op, ": expected non-zero sizes for the non-batch dims, got input of shape ",
+                      shape_str(x.shape()));
+}
+
+PoolGeom pool_geom(const Tensor& x, Size2 k, Size2 stride, Size2 pad, Size2 dil, bool ceil_mode, const char* op) {
+    check_input(x, op);
+    if (stride.h == 0 && stride.w == 0) stride = k;
+    DESCENT_CHECK(k.h > 0 && k.w > 0, op, ": kernel size must be positive, got ", size2_str(k));
+    DESCENT_CHECK(stride.h > 0 && stride.w > 0, op, ": stride must be positive, got ", size2_str(stride));
+    DESCENT_CHECK(dil.h > 0 && dil.w > 0, op, ": dilation must be positive, got ", size2_str(dil));
+    DESCENT_CHECK(pad.h >= 0 && pad.w >= 0 && pad.h <= k.h / 2 && pad.w <= k.w / 2, op,
+                  ": padding must be between 0 and half the kernel size, got padding ", size2_str(pad),
+                  " for kernel size ", size2_str(k));
+    PoolGeom g{};
+    g.H = x.size(-2), g.W = x.size(-1);
+    g.planes = x.numel() / (g.H * g.W);
+    g.kh = k.h, g.kw = k.w, g.sh = stride.h, g.sw = stride.w, g.ph = pad.h, g.pw = pad.w, g.dh = dil.h, g.dw = dil.w;
+    g.OH = pooled_size(g.H, g.kh, g.ph, g.sh, g.dh, ceil_mode);
+    g.OW = pooled_size(g.W, g.kw, g.pw, g.sw, g.dw, ceil_mode);
+    DESCENT_CHECK(g.OH >= 1 && g.OW >= 1, op, ": input of shape ", shape_str(x.shape()), " gives output size ", g.OH,
+                  " x ", g.OW, " with kernel ", size2_str(k), ", stride ", size2_str(stride), ", padding ",
+                  size2_str(pad), ", dilation ", size2_str(dil), ": the output is too small (kernel larger than the "
+                  "padded input?)");
+    g.out_shape = x.shape();
+    g.out_shape[g.out_shape.size() - 2] = g.OH;
+    g.out_shape[g.out_shape.size() - 1] = g.OW;
+    return g;
+}
+
+// ---- max ----------------------------------------------------------------------------------
+template <class T>
+void max_pool_forward(const T* x, const PoolGeom& g, T* y, std::int64_t* idx) {
+    const std::int64_t HW = g.H * g.W, OHW = g.OH * g.OW;
+#pragma omp parallel for schedule(static) num_threads(pool_threads(g.planes * OHW * g.kh * g.kw))
+    for (std::int64_t p = 0; p < g.planes; ++p) {
+        const T* xp = x + p * HW;
+        T* yp = y + p * OHW;
+        std::int64_t* ip = idx + p * OHW;
+        for (std::int64_t oh = 0; oh < g.OH; ++oh) {
+            std::int64_t h0 = oh * g.sh - g.ph;
+            const std::int64_t h1 = std::min(h0 + (g.kh - 1) * g.dh + 1, g.H);
+            while (h0 < 0) h0 += g.dh;
+            for (std::int64_t ow = 0; ow < g.OW; ++ow) {
+                std::int64_t w0 = ow * g.sw - g.pw;
+                const std::int64_t w1 = std::min(w0 + (g.kw - 1) * g.dw + 1, g.W);
+                while (w0 < 0) w0 += g.dw;
+                // PyTorch's order: row-major scan, strict > keeps the first maximum, NaN always taken.
+                // A window entirely in the padding (possible with dilation) gives −inf and index −1,
+                // which passes no gradient (PyTorch returns an arbitrary index there).
+                T best = -std::numeric_limits<T>::infinity();
+                std::int64_t best_i = h0 < h1 && w0 < w1 ? h0 * g.W + w0 : -1;
+                for (std::int64_t h = h0; h < h1; h += g.dh)
+                    for (std::int64_t w = w0; w < w1; w += g.dw) {
+                        const T v = xp[h * g.W + w];
+                        if (v > best || std::isnan(v)) {
+                            best = v;
+                            best_i = h * g.W + w;
+                        }
+                    }
+                yp[oh * g.OW + ow] = best;
+                ip[oh * g.OW + ow] = best_i;
+            }
+        }
+    }
+}
+
+struct MaxPool2DWithIndicesBackward final : Node {
+    SavedTensor indices;  // int64, the output's shape
+    PoolGeom geom{};
+    Shape input_shape;
+    DType dtype = kFloat32;
+    std::vector<Tensor> apply(std::vector<Tensor>&& grads) override {
+        const Tensor idx = indices.unpack(*this);
+        const Tensor dy = contiguous(grads[0].dtype() == dtype ? grads[0] : to_dtype(grads[0], dtype));
+        Tensor dx = Tensor::zeros(input_shape, {.dtype = dtype});
+        const PoolGeom& g = geom;
+        visit_floating(dtype, "max_pool2d", [&](auto tag) {
+            using T = decltype(tag);
+            const T* d = dy.data_ptr<T>();
+            const std::int64_t* ix = idx.data_ptr<std::int64_t>();
+            T* out = dx.data_ptr<T>();
+            const std::int64_t HW = g.H * g.W, OHW = g.OH * g.OW;
+#pragma omp parallel for schedule(static) num_threads(pool_threads(g.planes * OHW))
+            for (std::int64_t p = 0; p < g.planes; ++p)
+                for (std::int64_t o = 0; o < OHW; ++o) {
+                    // Index −1 marks a window without input elements: no gradient.
+                    const std::int64_t i = ix[p * OHW + o];
+                    if (static_cast<std::uint64_t>(i) < static_cast<std::uint64_t>(HW)) out[p * HW + i] += d[p * OHW + o];
+                }
+        });
+        return {dx};
+    }
+    void release_saved() override { indices.reset(); }
+    std::string name() const override { return "MaxPool2DWithIndicesBackward0"; }
+};
+
+// ---- average ------------------------------------------------------------------------------
+// Calls f(h0, h1, w0, w1, divisor) for output (oh, ow): the window clipped to the input.
+template <class F>
+void avg_window(const PoolGeom& g, const AvgPool2dArgs& a, std::int64_t oh, std::int64_t ow, F&& f) {
+    std::int64_t h0 = oh * g.sh - g.ph, w0 = ow * g.sw - g.pw;
+    std::int64_t h1 = std::min(h0 + g.kh, g.H + g.ph), w1 = std::min(w0 + g.kw, g.W + g.pw);
+    const std::int64_t padded_size = (h1 - h0) * (w1 - w0);
+    h0 = std::max<std::int64_t>(h0, 0), w0 = std::max<std::int64_t>(w0, 0);
+    h1 = std::min(h1, g.H), w1 = std::min(w1, g.W);
+    if (h0 >= h1 || w0 >= w1) return;  // a window entirely in the padding: output 0, no gradient
+    const std::int64_t divisor =
+        a.divisor_override ? *a.divisor_override : a.count_include_pad ? padded_size : (h1 - h0) * (w1 - w0);
+    f(h0, h1, w0, w1, divisor);
+}
+
+struct AvgPool2DBackward final : Node {
+    PoolGeom geom{};
+    AvgPool2dArgs args;
+    Shape input_shape;
+    DType dtype = kFloat32;
+    std::vector<Tensor> apply(std::vector<Tensor>&& grads) override {
+        const Tensor dy = contiguous(grads[0].dtype() == dtype ? grads[0] : to_dtype(grads[0], dtype));
+        Tensor dx = Tensor::zeros(input_shape, {.dtype = dtype});
+        const PoolGeom& g = geom;
+        visit_floating(dtype, "avg_pool2d", [&](auto tag) {
+            using T = decltype(tag);
+            const T* d = dy.data_ptr<T>();
+            T* out = dx.data_ptr<T>();
+            const std::int64_t HW = g.H * g.W, OHW = g.OH * g.OW;
+#pragma omp parallel for schedule(static) num_threads(pool_threads(g.planes * OHW * g.kh * g.kw))
+            for (std::int64_t p = 0; p < g.planes; ++p)
+                for (std::int64_t oh = 0; oh < g.OH; ++oh)
+                    for (std::int64_t ow = 0; ow < g.OW; ++ow)
+                        avg_window(g, args, oh, ow, [&](auto h0, auto h1, auto w0, auto w1, std::int64_t div) {
+                            const T v = d[p * OHW + oh * g.OW + ow] / static_cast<T>(div);
+                            for (std::int64_t h = h0; h < h1; ++h)
+                                for (std::int64_t w = w0; w < w1; ++w) out[p * HW + h * g.W + w] += v;
+                        });
+        });
+        return {dx};
+    }
+    std::string name() const override { return "AvgPool2DBackward0"; }
+};
+
+// ---- adaptive average ---------------------------------------------------------------------
+std::int64_t cell_start(std::int64_t i, std::int64_t out, std::int64_t in) { return (i * in) / out; }
+std::int64_t cell_end(std::int64_t i, std::int64_t out, std::int64_t in) { return ((i + 1) * in + out - 1) / out; }
+
+struct AdaptiveAvgPool2DBackward final : Node {
+    PoolGeom geom{};
+    Shape input_shape;
+    DType dtype = kFloat32;
+    std::vector<Tensor> apply(std::vector<Tensor>&& grads) override {
+        const Tensor dy = contiguous(grads[0].dtype() == dtype ? grads[0] : to_dtype(grads[0], dtype));
+        Tensor dx = Tensor::zeros(input_shape, {.dtype = dtype});
+        const PoolGeom& g = geom;
+        visit_floating(dtype, "adaptive_avg_pool2d", [&](auto tag) {
+            using T = decltype(tag);
+            const T* d = dy.data_ptr<T>();
+            T* out = dx.data_ptr<T>();
+            const std::int64_t HW = g.H * g.W, OHW = g.OH * g.OW;
+#pragma omp parallel for schedule(static) num_threads(pool_threads(g.planes * HW))
+            for (std::int64_t p = 0; p < g.planes; ++p)
+                for (std::int64_t oh = 0; oh < g.OH; ++oh) {
+                    const std::int64_t h0 = cell_start(oh, g.OH, g.H), h1 = cell_end(oh, g.OH, g.H);
+                    for (std::int64_t ow = 0; ow < g.OW; ++ow) {
+                        const std::int64_t w0 = cell_start(ow, g.OW, g.W), w1 = cell_end(ow, g.OW, g.W);
+                        const T v = d[p * OHW + oh * g.OW + ow] / static_cast<T>((h1 - h0) * (w1 - w0));
+                        for (std::int64_t h = h0; h < h1; ++h)
+                            for (std::int64_t w = w0; w < w1; ++w) out[p * HW + h * g.W + w] += v;
+                    }
+                }
+        });
+        return {dx};
+    }
+    std::string name() const override { return "AdaptiveAvgPool2DBackward0"; }
+};
+
+}  // namespace
+
+ValuesIndices max_pool2d_with_indices(const Tensor& input, Size2 kernel_size, const MaxPool2dArgs& args) {
+    const PoolGeom g =
+        pool_geom(input, kernel_size, args.stride, args.padding, args.dilation, args.ceil_mode, "max_pool2d");
+    const Tensor x = contiguous(input.detach());
+    Tensor out = make_tensor(g.out_shape, x.dtype());
+    Tensor idx = make_tensor(g.out_shape, kInt64);
+    visit_floating(x.dtype(), "max_pool2d", [&](auto tag) {
+        using T = decltype(tag);
+        max_pool_forward<T>(x.data_ptr<T>(), g, out.data_ptr<T>(), idx.data_ptr<std::int64_t>());
+    });
+    if (auto node = make_node<MaxPool2DWithIndicesBackward>({&input})) {
+        node->indices = SavedTensor(idx);
+        node->geom = g;
+        node->input_shape = input.shape();
+        node->dtype = x.dtype();
+        autograd::set_history(out, node);
+    }
+    return {out, idx};
+}
+
+Tensor max_pool2d(const Tensor& input, Size2 kernel_size, const MaxPool2dArgs& args) {
+    return max_pool2d_with_indices(input, kernel_size, args).values;
+}
+
+Tensor avg_pool2d(const Tensor& input, Size2 kernel_size, const AvgPool2dArgs& args) {
+    const PoolGeom g = pool_geom(input, kernel_size, args.stride, args.padding, 1, args.ceil_mode, "avg_pool2d");
+    DESCENT_CHECK(!args.divisor_override || *args.divisor_override != 0, "avg_pool2d: divisor_override must not be 0");
+    const Tensor x = contiguous(input.detach());
+    Tensor out = make_tensor(g.out_shape, x.dtype());
+    visit_floating(x.dtype(), "avg_pool2d", [&](auto tag) {
+        using T = decltype(tag);
+        const T* xd = x.data_ptr<T>();
+        T* y = out.data_ptr<T>();
+        const std::int64_t HW = g.H * g.W, OHW = g.OH * g.OW;
+#pragma omp parallel for schedule(static) num_threads(pool_threads(g.planes * OHW * g.kh * g.kw))
+        for (std::int64_t p = 0; p < g.planes; ++p)
+            for (std::int64_t oh = 0; oh < g.OH; ++oh)
+                for (std::int64_t ow = 0; ow < g.OW; ++ow) {
+                    T& dst = y[p * OHW + oh * g.OW + ow];
+                    dst = T(0);
+                    avg_window(g, args, oh, ow, [&](auto h0, auto h1, auto w0, auto w1, std::int64_t div) {
+                        T s = 0;
+                        for (std::int64_t h = h0; h < h1; ++h)
+                            for (std::int64_t w = w0; w < w1; ++w) s += xd[p * HW + h * g.W + w];
+                        dst = s / static_cast<T>(div);
+                    });
+                }
+    });
+    if (auto node = make_node<AvgPool2DBackward>({&input})) {
+        node->geom = g;
+        node->args = args;
+        node->input_shape = input.shape();
+        node->dtype = x.dtype();
+        autograd::set_history(out, node);
+    }
+    return out;
+}
+
+Tensor adaptive_avg_pool2d(const Tensor& input, Size2 output_size) {
+    check_input(input, "adaptive_avg_pool2d");
+    DESCENT_CHECK(output_size.h > 0 && output_size.w > 0, "adaptive_avg_pool2d: output size must be positive, got ",
+                  size2_str(output_size));
+    PoolGeom g{};
+    g.H = input.size(-2), g.W = input.size(-1), g.OH = output_size.h, g.OW = output_size.w;
+    g.planes = input.numel() / (g.H * g.W);
+    g.out_shape = input.shape();
+    g.out_shape[g.out_shape.size() - 2] = g.OH;
+    g.out_shape[g.out_shape.size() - 1] = g.OW;
+    const Tensor x = contiguous(input.detach());
+    Tensor out = make_tensor(g.out_shape, x.dtype());
+    visit_floating(x.dtype(), "adaptive_avg_pool2d", [&](auto tag) {
+        using T = decltype(tag);
+        const T* xd = x.data_ptr<T>();
+        T* y = out.data_ptr<T>();
+        const std::int64_t HW = g.H * g.W, OHW = g.OH * g.OW;
+#pragma omp parallel for schedule(static) num_threads(pool_threads(g.planes * HW))
+        for (std::int64_t p = 0; p < g.planes; ++p)
+            for (std::int64_t oh = 0; oh < g.OH; ++oh) {
+                const std::int64_t h0 = cell_start(oh, g.OH, g.H), h1 = cell_end(oh, g.OH, g.H);
+                for (std::int64_t ow = 0; ow < g.OW; ++ow) {
+                    const std::int64_t w0 = cell_start(ow, g.OW, g.W), w1 = cell_end(ow, g.OW, g.W);
+                    T s = 0;
+                    for (std::int64_t h = h0; h < h1; ++h)
+                        for (std::int64_t w = w0; w < w1; ++w) s += xd[p * HW + h * g.W + w];
+                    y[p * OHW + oh * g.OW + ow] = s / static_cast<T>((h1 - h0) * (w1 - w0));
+                }
+            }
+    });
+    if (auto node = make_node<AdaptiveAvgPool2DBackward>({&input})) {
+        node->geom = g;
+        node->input_shape = input.shape();
+        node->dtype = x.dtype();
+        autograd::set_history(out, node);
+    }
+    return out;
+}
+
+}  // namespace descent
