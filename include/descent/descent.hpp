@@ -8,3 +8,4 @@
 #include "descent/nn/conv.hpp"
 #include "descent/nn/normalization.hpp"
 #include "descent/nn/pooling.hpp"
+#include "descent/nn.hpp"

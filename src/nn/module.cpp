@@ -2,13 +2,40 @@
 // dotted names, state dicts, train/eval, printing.
 #include "descent/nn/module.hpp"
 
+#include <cxxabi.h>
+
+#include <charconv>
+#include <cmath>
+#include <cstdlib>
+#include <memory>
 #include <ostream>
+#include <set>
 #include <sstream>
+#include <typeinfo>
 
 #include "descent/autograd/grad_mode.hpp"
 #include "descent/ops/shape.hpp"
 
 namespace descent::nn {
+
+std::string Module::name() const {
+    // The demangled dynamic type without its namespaces ("descent::nn::Net" → "Net"),
+    // cut only at a "::" outside template arguments.
+    const char* mangled = typeid(*this).name();
+    int status = 0;
+    std::unique_ptr<char, void (*)(void*)> demangled(abi::__cxa_demangle(mangled, nullptr, nullptr, &status),
+                                                      std::free);
+    const std::string full = status == 0 && demangled ? demangled.get() : mangled;
+    std::size_t start = 0;
+    int depth = 0;
+    for (std::size_t i = 0; i < full.size(); ++i) {
+        const char c = full[i];
+        if (c == '<' || c == '(') ++depth;
+        else if (c == '>' || c == ')') --depth;
+        else if (depth == 0 && c == ':' && i + 1 < full.size() && full[i + 1] == ':') start = i + 2;
+    }
+    return full.substr(start);
+}
 
 void Module::check_new_name(const std::string& attr) const {
     DESCENT_CHECK(!attr.empty() && attr.find('.') == std::string::npos, name(), ": invalid attribute name \"", attr,
@@ -46,13 +73,24 @@ void Module::reset_parameter(const std::string& name, Tensor tensor) {
     detail::fail(this->name(), ": no parameter named \"", name, "\"");
 }
 
+namespace {
+// Walks `module` and its descendants depth first (own entries, then each child's),
+// listing each tensor once under its first dotted name, as PyTorch's named_parameters.
+template <class Own>
+void collect_named(const Module& module, const std::string& prefix, bool recurse, std::set<const TensorImpl*>& seen,
+                   std::vector<std::pair<std::string, Tensor>>& out, const Own& own) {
+    for (const auto& [n, t] : own(module))
+        if (t.defined() && seen.insert(t.impl()).second) out.emplace_back(prefix + n, t);
+    if (recurse)
+        for (const auto& [cn, child] : module.named_children())
+            collect_named(*child, prefix + cn + ".", true, seen, out, own);
+}
+}  // namespace
+
 std::vector<std::pair<std::string, Tensor>> Module::named_parameters(bool recurse) const {
     std::vector<std::pair<std::string, Tensor>> out;
-    for (const auto& [n, t] : parameters_)
-        if (t.defined()) out.emplace_back(n, t);
-    if (recurse)
-        for (const auto& [cn, child] : children_)
-            for (auto& [n, t] : child->named_parameters(true)) out.emplace_back(cn + "." + n, t);
+    std::set<const TensorImpl*> seen;
+    collect_named(*this, "", recurse, seen, out, [](const Module& m) -> const auto& { return m.parameters_; });
     return out;
 }
 
@@ -64,11 +102,12 @@ std::vector<Tensor> Module::parameters(bool recurse) const {
 
 std::vector<std::pair<std::string, Tensor>> Module::named_buffers(bool recurse) const {
     std::vector<std::pair<std::string, Tensor>> out;
-    for (const auto& b : buffers_)
-        if (b.tensor.defined()) out.emplace_back(b.name, b.tensor);
-    if (recurse)
-        for (const auto& [cn, child] : children_)
-            for (auto& [n, t] : child->named_buffers(true)) out.emplace_back(cn + "." + n, t);
+    std::set<const TensorImpl*> seen;
+    collect_named(*this, "", recurse, seen, out, [](const Module& m) {
+        std::vector<std::pair<std::string, Tensor>> own;
+        for (const auto& b : m.buffers_) own.emplace_back(b.name, b.tensor);
+        return own;
+    });
     return out;
 }
 
@@ -87,9 +126,18 @@ std::vector<std::shared_ptr<Module>> Module::children() const {
 std::vector<std::pair<std::string, std::shared_ptr<Module>>> Module::named_children() const { return children_; }
 
 std::vector<std::pair<std::string, Module*>> Module::named_modules() {
-    std::vector<std::pair<std::string, Module*>> out{{"", this}};
-    for (auto& [cn, child] : children_)
-        for (auto& [n, m] : child->named_modules()) out.emplace_back(n.empty() ? cn : cn + "." + n, m);
+    std::vector<std::pair<std::string, Module*>> out;
+    std::set<const Module*> seen;
+    // Iterative depth-first walk in registration order (a stack of pending children).
+    std::vector<std::pair<std::string, Module*>> stack{{"", this}};
+    while (!stack.empty()) {
+        auto [n, m] = stack.back();
+        stack.pop_back();
+        if (!seen.insert(m).second) continue;
+        out.emplace_back(n, m);
+        for (auto it = m->children_.rbegin(); it != m->children_.rend(); ++it)
+            stack.emplace_back(n.empty() ? it->first : n + "." + it->first, it->second.get());
+    }
     return out;
 }
 
@@ -124,38 +172,50 @@ StateDict Module::state_dict() const {
 
 void Module::load_state_dict(const StateDict& state, bool strict) {
     const StateDict own = state_dict();
-    std::vector<std::string> missing, unexpected;
-    for (const auto& [name, target] : own) {
-        const Tensor* source = state.find(name);
+    // Collect every problem first (as PyTorch does), so one error lists them all.
+    std::vector<std::string> missing, unexpected, mismatched;
+    for (const auto& [key, target] : own) {
+        const Tensor* source = state.find(key);
         if (!source) {
-            missing.push_back(name);
+            missing.push_back(key);
             continue;
         }
-        DESCENT_CHECK(source->shape() == target.shape(), "load_state_dict: size mismatch for \"", name,
-                      "\": copying a parameter of shape ", shape_str(source->shape()),
-                      ", the shape in the current model is ", shape_str(target.shape()));
-        DESCENT_CHECK(source->dtype() == target.dtype() || (is_floating(source->dtype()) && is_floating(target.dtype())),
-                      "load_state_dict: dtype mismatch for \"", name, "\": ", dtype_name(source->dtype()), " into ",
-                      dtype_name(target.dtype()));
+        if (!source->defined()) {
+            mismatched.push_back("undefined tensor for \"" + key + "\"");
+        } else if (source->shape() != target.shape()) {
+            mismatched.push_back("size mismatch for \"" + key + "\": copying a param with shape " +
+                                 shape_str(source->shape()) + " from checkpoint, the shape in current model is " +
+                                 shape_str(target.shape()));
+        } else if (source->dtype() != target.dtype() &&
+                   !(is_floating(source->dtype()) && is_floating(target.dtype()))) {
+            mismatched.push_back("dtype mismatch for \"" + key + "\": copying a param of dtype " +
+                                 std::string(dtype_name(source->dtype())) + " from checkpoint, the dtype in current model is " +
+                                 std::string(dtype_name(target.dtype())));
+        }
     }
-    for (const auto& [name, t] : state)
-        if (!own.contains(name)) unexpected.push_back(name);
-    if (strict && (!missing.empty() || !unexpected.empty())) {
+    for (const auto& [key, t] : state)
+        if (!own.contains(key)) unexpected.push_back(key);
+    if (!strict) {
+        missing.clear();
+        unexpected.clear();
+    }
+    if (!missing.empty() || !unexpected.empty() || !mismatched.empty()) {
         std::ostringstream msg;
         msg << "load_state_dict: error(s) in loading state_dict for " << name() << ":";
         auto list = [&msg](const char* what, const std::vector<std::string>& keys) {
             if (keys.empty()) return;
-            msg << " " << what << " key(s): ";
+            msg << "\n\t" << what << " key(s) in state_dict: ";
             for (std::size_t i = 0; i < keys.size(); ++i) msg << (i ? ", \"" : "\"") << keys[i] << "\"";
             msg << ".";
         };
         list("Missing", missing);
         list("Unexpected", unexpected);
+        for (const auto& m : mismatched) msg << "\n\t" << m << ".";
         throw Error(msg.str());
     }
     NoGradGuard guard;
-    for (const auto& [name, target] : own)
-        if (const Tensor* source = state.find(name)) {
+    for (const auto& [key, target] : own)
+        if (const Tensor* source = state.find(key)) {
             Tensor t = target;
             t.copy_(*source);
         }
@@ -180,20 +240,43 @@ void Module::apply(const std::function<void(Module&)>& fn) {
     fn(*this);
 }
 
+namespace {
+// Python's _addindent: every line but the first indented by `spaces`.
+std::string add_indent(const std::string& text, int spaces) {
+    std::string out;
+    for (char c : text) {
+        out += c;
+        if (c == '\n') out.append(static_cast<std::size_t>(spaces), ' ');
+    }
+    return out;
+}
+
+std::vector<std::string> split_lines(const std::string& text) {
+    std::vector<std::string> lines;
+    std::size_t start = 0;
+    while (true) {
+        const std::size_t end = text.find('\n', start);
+        lines.push_back(text.substr(start, end - start));
+        if (end == std::string::npos) break;
+        start = end + 1;
+    }
+    return lines;
+}
+}  // namespace
+
 std::string Module::to_string() const {
-    std::string out = name() + "(" + extra_repr();
-    if (!children_.empty()) {
+    // torch.nn.Module.__repr__: a one-line extra_repr and no children print inline;
+    // otherwise every extra_repr line and every "(name): child" go on their own line.
+    const std::string extra = extra_repr();
+    const std::vector<std::string> extra_lines = extra.empty() ? std::vector<std::string>{} : split_lines(extra);
+    std::vector<std::string> lines = extra_lines;
+    for (const auto& [n, child] : children_) lines.push_back("(" + n + "): " + add_indent(child->to_string(), 2));
+    std::string out = name() + "(";
+    if (extra_lines.size() == 1 && children_.empty()) {
+        out += extra_lines[0];
+    } else if (!lines.empty()) {
+        for (const auto& line : lines) out += "\n  " + line;
         out += "\n";
-        for (const auto& [n, child] : children_) {
-            std::string text = child->to_string();
-            // Indent nested lines by two spaces, as PyTorch does.
-            std::string indented;
-            for (char c : text) {
-                indented += c;
-                if (c == '\n') indented += "  ";
-            }
-            out += "  (" + n + "): " + indented + "\n";
-        }
     }
     return out + ")";
 }
@@ -202,13 +285,59 @@ std::ostream& operator<<(std::ostream& out, const Module& module) { return out <
 
 Tensor Sequential::forward(const Tensor& input) {
     Tensor x = input;
-    for (const auto& child : children()) x = child->forward(x);
+    for (Module* module : modules_) x = module->forward(x);
     return x;
 }
 
 Module& Sequential::operator[](std::size_t index) const {
-    DESCENT_CHECK(index < size_, "Sequential: index ", index, " is out of range for ", size_, " modules");
-    return *children()[index];
+    DESCENT_CHECK(index < modules_.size(), "Sequential: index ", index, " is out of range for ", modules_.size(),
+                  " modules");
+    return *modules_[index];
+}
+
+std::string repr_float(double value) {
+    // Python's repr: the shortest digits that round-trip, in fixed notation when the
+    // decimal exponent is in [-4, 16), otherwise "d.ddde±XX"; integral values get ".0".
+    if (std::isnan(value)) return "nan";
+    if (std::isinf(value)) return value > 0 ? "inf" : "-inf";
+    char buffer[64];
+    const auto result = std::to_chars(buffer, buffer + sizeof buffer, value, std::chars_format::scientific);
+    const std::string sci(buffer, result.ptr);
+    const std::size_t e_pos = sci.find('e');
+    const bool negative = sci[0] == '-';
+    std::string digits;
+    for (std::size_t i = negative ? 1 : 0; i < e_pos; ++i)
+        if (sci[i] != '.') digits += sci[i];
+    const int exponent = std::stoi(sci.substr(e_pos + 1));
+    // Appends only (no "literal" + string temporaries, which trip GCC 12's -Wrestrict).
+    std::string out = negative ? "-" : "";
+    const std::size_t n = digits.size();
+    if (exponent >= -4 && exponent < 16) {
+        if (exponent < 0) {
+            out.append("0.").append(static_cast<std::size_t>(-exponent - 1), '0').append(digits);
+        } else if (n <= static_cast<std::size_t>(exponent) + 1) {
+            out.append(digits).append(static_cast<std::size_t>(exponent) + 1 - n, '0').append(".0");
+        } else {
+            const std::size_t point = static_cast<std::size_t>(exponent) + 1;
+            out.append(digits, 0, point).append(".").append(digits, point, std::string::npos);
+        }
+        return out;
+    }
+    out.append(digits, 0, 1);
+    if (n > 1) out.append(".").append(digits, 1, std::string::npos);
+    const int magnitude = exponent < 0 ? -exponent : exponent;
+    out.append(exponent < 0 ? "e-" : "e+");
+    if (magnitude < 10) out.append("0");
+    out.append(std::to_string(magnitude));
+    return out;
+}
+
+std::string repr_bool(bool value) { return value ? "True" : "False"; }
+
+std::string repr_tuple(const std::vector<std::int64_t>& values) {
+    std::string out = "(";
+    for (std::size_t i = 0; i < values.size(); ++i) out += (i ? ", " : "") + std::to_string(values[i]);
+    return out + (values.size() == 1 ? ",)" : ")");
 }
 
 }  // namespace descent::nn

@@ -9,6 +9,9 @@
 //         nn::Linear& fc2 = register_module("fc2", nn::Linear(4, 1));
 //         Tensor forward(const Tensor& x) override { return fc2(relu(fc1(x))); }
 //     };
+//
+// name() defaults to the unqualified C++ class name ("Net"), as PyTorch uses
+// the Python class name; built-in layers override it with PyTorch's name.
 #pragma once
 #include <functional>
 #include <memory>
@@ -35,12 +38,15 @@ public:
     virtual Tensor forward(const Tensor& input) = 0;
     Tensor operator()(const Tensor& input) { return forward(input); }
 
-    /// PyTorch's class name, e.g. "Linear".
-    virtual std::string name() const = 0;
+    /// PyTorch's class name, e.g. "Linear"; by default the unqualified C++ class name.
+    virtual std::string name() const;
     /// The text inside the parentheses of the printout, e.g. "in_features=2, out_features=4, bias=True".
+    /// May span several lines (each is indented in the printout), as in PyTorch.
     virtual std::string extra_repr() const { return ""; }
 
-    /// Parameters of this module and (with recurse) its descendants, in registration order.
+    /// Parameters of this module and (with recurse) its descendants, in registration order:
+    /// a module's own parameters first, then each child's. A tensor reachable under two
+    /// names (a shared child) is listed once, under its first name, as in PyTorch.
     std::vector<Tensor> parameters(bool recurse = true) const;
     std::vector<std::pair<std::string, Tensor>> named_parameters(bool recurse = true) const;
     std::vector<Tensor> buffers(bool recurse = true) const;
@@ -48,7 +54,8 @@ public:
     /// Direct children.
     std::vector<std::shared_ptr<Module>> children() const;
     std::vector<std::pair<std::string, std::shared_ptr<Module>>> named_children() const;
-    /// This module and every descendant, depth first, with dotted names ("" for this one).
+    /// This module and every descendant, depth first, with dotted names ("" for this one);
+    /// a module shared under two names is listed once.
     std::vector<std::pair<std::string, Module*>> named_modules();
 
     /// Sets training mode here and in every descendant (Dropout, BatchNorm read it).
@@ -61,8 +68,11 @@ public:
 
     /// Parameters and persistent buffers by dotted name (tensors share storage with the module).
     StateDict state_dict() const;
-    /// Copies values into the module. strict: a missing or unexpected key is an error.
-    /// A shape or dtype mismatch is always an error naming the key and both shapes.
+    /// Copies values into the module (the module's tensors keep their identity and dtype;
+    /// floating values convert between float32 and float64). strict: a missing or unexpected
+    /// key is an error. A shape mismatch (naming the key and both shapes) or a dtype mismatch
+    /// is always an error. Every problem is listed in one descent::Error, as PyTorch does, and
+    /// nothing is copied when there is one.
     void load_state_dict(const StateDict& state, bool strict = true);
 
     /// Converts every parameter and buffer to `dtype` in place (handles stay valid).
@@ -70,7 +80,7 @@ public:
     /// Calls fn on this module and every descendant.
     void apply(const std::function<void(Module&)>& fn);
 
-    /// PyTorch's printout: "Sequential(\n  (0): Linear(in_features=2, ...)\n ...)".
+    /// PyTorch's printout, character for character: "Sequential(\n  (0): Linear(in_features=2, ...)\n ...)".
     std::string to_string() const;
 
 protected:
@@ -122,18 +132,43 @@ public:
     template <class M>
         requires std::is_base_of_v<Module, std::decay_t<M>>
     std::decay_t<M>& push_back(M&& module) {
-        return register_module(std::to_string(size_++), std::forward<M>(module));
+        auto& ref = register_module(std::to_string(modules_.size()), std::forward<M>(module));
+        modules_.push_back(&ref);
+        return ref;
     }
-    void push_back(std::shared_ptr<Module> module) { register_module(std::to_string(size_++), std::move(module)); }
+    void push_back(std::shared_ptr<Module> module) {
+        Module* raw = module.get();
+        register_module(std::to_string(modules_.size()), std::move(module));
+        modules_.push_back(raw);
+    }
 
     Tensor forward(const Tensor& input) override;
     std::string name() const override { return "Sequential"; }
-    std::size_t size() const { return size_; }
+    std::size_t size() const { return modules_.size(); }
     /// The i-th module.
     Module& operator[](std::size_t index) const;
+    /// The i-th module as its concrete type: `model.at<nn::Linear>(0).weight`
+    /// (an error when the index is out of range or the type differs).
+    template <class M>
+        requires std::is_base_of_v<Module, M>
+    M& at(std::size_t index) const {
+        M* typed = dynamic_cast<M*>(&(*this)[index]);
+        DESCENT_CHECK(typed != nullptr, "Sequential::at: module ", index, " is a ", (*this)[index].name(),
+                      ", not the type asked for");
+        return *typed;
+    }
 
 private:
-    std::size_t size_ = 0;
+    // Raw pointers into the heap-owned children, so forward() walks them without
+    // copying shared_ptrs; they stay valid when the Sequential moves.
+    std::vector<Module*> modules_;
 };
+
+/// Python's repr of a float, as PyTorch's printouts show it: 0.5 → "0.5", 1e-5 → "1e-05", 1 → "1.0".
+std::string repr_float(double value);
+/// "True" / "False".
+std::string repr_bool(bool value);
+/// Python's repr of a tuple of ints: {3, 3} → "(3, 3)", {3} → "(3,)".
+std::string repr_tuple(const std::vector<std::int64_t>& values);
 
 }  // namespace descent::nn
