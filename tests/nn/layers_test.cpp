@@ -235,6 +235,10 @@ TEST(Activation, FunctionalFormsAreTheOps) {
     EXPECT_TRUE(allclose(nn::F::leaky_relu(x, 0.1), nn::LeakyReLU(0.1)(x), 0, 0));
     EXPECT_TRUE(allclose(nn::F::gelu(x, "tanh"), nn::GELU("tanh")(x), 0, 0));
     EXPECT_TRUE(allclose(nn::F::log_softmax(x, 0), nn::LogSoftmax(0)(x), 0, 0));
+    // The layer ops of the other nn headers are reachable as nn::F too.
+    const Tensor image = Tensor::ones({1, 1, 4, 4});
+    EXPECT_EQ(nn::F::max_pool2d(image, 2).shape(), (Shape{1, 1, 2, 2}));
+    EXPECT_EQ(nn::F::conv2d(image, Tensor::ones({2, 1, 3, 3})).shape(), (Shape{1, 2, 2, 2}));
 }
 
 }  // namespace

@@ -14,16 +14,26 @@
 
 #include "descent/core/tensor.hpp"
 #include "descent/nn/loss.hpp"
+#include "descent/ops/conv.hpp"
 #include "descent/ops/elementwise.hpp"
 #include "descent/ops/linalg.hpp"
+#include "descent/ops/normalization.hpp"
+#include "descent/ops/pooling.hpp"
 #include "descent/ops/reduction.hpp"
 #include "descent/ops/shape.hpp"
 
 namespace descent::nn::functional {
 
 // ---- activations and layers: the ops under their torch.nn.functional names ----------------
+using descent::adaptive_avg_pool2d;
+using descent::avg_pool2d;
+using descent::batch_norm;
+using descent::conv2d;
+using descent::dropout2d;
 using descent::flatten;
 using descent::gelu;
+using descent::layer_norm;
+using descent::max_pool2d;
 using descent::leaky_relu;
 using descent::linear;
 using descent::log_softmax;
