@@ -508,6 +508,54 @@ def linalg():
                                       In([4])], lin)
 
 
+# ---- factories -----------------------------------------------------------------------------
+def factories():
+    """Deterministic factories: lengths, dtypes and rounding of arange and linspace, eye, full.
+    Config values are what the C++ side passes; "dtype" null means the default dtype."""
+    fam = "core_factories"
+    DT = {None: None, "float32": F32, "float64": F64, "int64": I64}
+
+    def arange(x, c):
+        return torch.arange(c["start"], c["end"], c["step"], dtype=DT[c.get("dtype")])
+
+    def linspace(x, c):
+        return torch.linspace(c["start"], c["end"], c["steps"], dtype=DT[c.get("dtype")])
+
+    cases = [  # (tag, label dtype, config); ints stay ints so torch infers int64 as descent does for integral values
+        ("int", I64, {"start": 0, "end": 7, "step": 1}),
+        ("int_step3", I64, {"start": -4, "end": 9, "step": 3}),
+        ("int_negative_step", I64, {"start": 5, "end": -3, "step": -2}),
+        ("frac_step", F32, {"start": 0, "end": 1, "step": 0.1}),
+        ("frac_start", F32, {"start": -1.5, "end": 2.25, "step": 0.25}),
+        ("frac_negative", F32, {"start": 1, "end": -1, "step": -0.3}),
+        ("frac_f64", F64, {"start": 0, "end": 1, "step": 0.1, "dtype": "float64"}),
+        ("int_as_f32", F32, {"start": 0, "end": 5, "step": 1, "dtype": "float32"}),
+        # Not recorded: arange(0.5, 4.5, 1.5, dtype=int64). PyTorch first truncates start, end and
+        # step to int64 (giving [0, 1, 2, 3]); descent counts ceil((4.5 - 0.5) / 1.5) = 3 elements.
+        ("empty", I64, {"start": 3, "end": 3, "step": 1}),
+    ]
+    for tag, d, cfg in cases:
+        run(fam, "arange", tag, d, [], arange, cfg)
+    cases = [
+        ("f32", F32, {"start": 0, "end": 1, "steps": 11}),
+        ("f32_long", F32, {"start": -3.3, "end": 7.1, "steps": 100}),
+        ("f64_long", F64, {"start": -3.3, "end": 7.1, "steps": 100, "dtype": "float64"}),
+        ("reverse", F32, {"start": 2, "end": -2, "steps": 7}),
+        ("one", F32, {"start": 4.5, "end": 9, "steps": 1}),
+        ("two", F32, {"start": 4.5, "end": 9, "steps": 2}),
+        ("zero", F32, {"start": 0, "end": 1, "steps": 0}),
+        ("int64", I64, {"start": 0, "end": 10, "steps": 4, "dtype": "int64"}),
+    ]
+    for tag, d, cfg in cases:
+        run(fam, "linspace", tag, d, [], linspace, cfg)
+    for n, d in ((3, None), (4, "float64"), (0, None), (3, "int64")):
+        run(fam, "eye", "n%d_%s" % (n, d), DT[d] or F32, [], lambda x, c: torch.eye(c["n"], dtype=DT[c.get("dtype")]),
+            {"n": n, "dtype": d})
+    run(fam, "full", "f32", F32, [], lambda x, c: torch.full(c["shape"], c["value"]), {"shape": [2, 3], "value": 0.1})
+    run(fam, "full", "f64", F64, [], lambda x, c: torch.full(c["shape"], c["value"], dtype=F64),
+        {"shape": [2], "value": -2.7, "dtype": "float64"})
+
+
 # ---- convolution, pooling, normalization ---------------------------------------------------
 def cnn():
     """The op table's convolution, pooling and normalization rows (beyond issue 2's list,
@@ -835,6 +883,7 @@ def main():
     shapes()
     linalg()
     cnn()
+    factories()
     modules()
     losses()
     inits()
