@@ -3,6 +3,8 @@
 
 #include <cmath>
 
+#include "descent/core/error.hpp"
+
 namespace descent {
 namespace {
 std::uint64_t splitmix64(std::uint64_t& x) {
@@ -56,6 +58,7 @@ double Generator::normal() {
 }
 
 std::uint64_t Generator::below(std::uint64_t n) {
+    DESCENT_CHECK(n > 0, "Generator::below: n must be positive");
     // Reject the top partial bucket so every residue is equally likely.
     const std::uint64_t limit = ~std::uint64_t{0} - (~std::uint64_t{0} % n);
     std::uint64_t x;

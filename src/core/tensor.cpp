@@ -7,6 +7,7 @@
 #include <cstdlib>
 #include <cstring>
 #include <ostream>
+#include <type_traits>
 
 #include "../kernels/strided.hpp"
 #include "descent/core/allocator.hpp"
@@ -61,9 +62,15 @@ Storage::Storage(std::size_t bytes) : data(allocate_bytes(bytes)), nbytes(bytes)
 Storage::~Storage() { free_bytes(data, nbytes); }
 
 Tensor make_tensor(const Shape& shape, DType dtype) {
-    for (auto d : shape) DESCENT_CHECK(d >= 0, "tensor: negative extent in shape ", shape_str(shape));
+    std::int64_t numel = 1, bytes = 0;
+    for (auto d : shape) {
+        DESCENT_CHECK(d >= 0, "tensor: negative extent in shape ", shape_str(shape));
+        DESCENT_CHECK(!__builtin_mul_overflow(numel, d, &numel), "tensor: shape ", shape_str(shape), " is too large");
+    }
+    DESCENT_CHECK(!__builtin_mul_overflow(numel, static_cast<std::int64_t>(itemsize(dtype)), &bytes), "tensor: shape ",
+                  shape_str(shape), " is too large");
     auto impl = std::make_shared<TensorImpl>();
-    impl->storage = std::make_shared<Storage>(static_cast<std::size_t>(shape_numel(shape)) * itemsize(dtype));
+    impl->storage = std::make_shared<Storage>(static_cast<std::size_t>(bytes));
     impl->shape = shape;
     impl->strides = contiguous_strides(shape);
     impl->dtype = dtype;
@@ -71,12 +78,27 @@ Tensor make_tensor(const Shape& shape, DType dtype) {
 }
 
 Tensor make_view(const Tensor& base, const Shape& shape, const Shape& strides, std::int64_t offset) {
+    // Every view op ends here: one check keeps any view inside its storage.
+    const DType dtype = base.dtype();  // also rejects an undefined base
+    DESCENT_CHECK(shape.size() == strides.size(), "view: shape ", shape_str(shape), " and strides ", shape_str(strides),
+                  " differ in length");
+    std::int64_t last = offset;  // the furthest element the view can reach
+    bool empty = false;
+    for (std::size_t d = 0; d < shape.size(); ++d) {
+        DESCENT_CHECK(shape[d] >= 0 && strides[d] >= 0, "view: invalid shape ", shape_str(shape), " or strides ",
+                      shape_str(strides));
+        if (shape[d] == 0) empty = true;
+        else last += (shape[d] - 1) * strides[d];
+    }
+    const auto capacity = static_cast<std::int64_t>(base.impl()->storage->nbytes / itemsize(dtype));
+    DESCENT_CHECK(empty || (offset >= 0 && last < capacity), "view: shape ", shape_str(shape), ", strides ",
+                  shape_str(strides), " and offset ", offset, " reach outside a storage of ", capacity, " elements");
     auto impl = std::make_shared<TensorImpl>();
     impl->storage = base.impl()->storage;
     impl->shape = shape;
     impl->strides = strides;
     impl->offset = offset;
-    impl->dtype = base.dtype();
+    impl->dtype = dtype;
     return Tensor(std::move(impl));
 }
 
@@ -139,7 +161,11 @@ Tensor Tensor::scalar(double value, TensorOptions o) { return full({}, value, o)
 Tensor Tensor::arange(double end, TensorOptions o) { return arange(0.0, end, 1.0, o); }
 
 Tensor Tensor::arange(double start, double end, double step, TensorOptions o) {
+    DESCENT_CHECK(std::isfinite(start) && std::isfinite(end) && std::isfinite(step), "arange: start (", start,
+                  "), end (", end, ") and step (", step, ") must be finite");
     DESCENT_CHECK(step != 0.0, "arange: step must be nonzero");
+    DESCENT_CHECK(std::abs((end - start) / step) < 9.0e15, "arange: the range [", start, ", ", end, ") with step ", step,
+                  " has too many elements");
     DESCENT_CHECK((end - start) / step >= 0, "arange: the range [", start, ", ", end,
                   ") is empty or runs against step ", step);
     const bool integral = start == std::floor(start) && end == std::floor(end) && step == std::floor(step);
@@ -152,12 +178,25 @@ Tensor Tensor::arange(double start, double end, double step, TensorOptions o) {
 Tensor Tensor::linspace(double start, double end, std::int64_t steps, TensorOptions o) {
     DESCENT_CHECK(steps >= 0, "linspace: steps must be non-negative, got ", steps);
     Tensor t = make_tensor({steps}, dtype_or(o, kFloat32));
-    const double step = steps > 1 ? (end - start) / static_cast<double>(steps - 1) : 0.0;
-    // Like PyTorch: the second half counts back from `end`, so both ends are exact.
-    const std::int64_t half = steps / 2;
-    fill_with(t, [&](std::int64_t i) {
-        return i < half ? start + step * static_cast<double>(i)
-                        : end - step * static_cast<double>(steps - 1 - i);
+    DESCENT_CHECK(t.dtype() != kBool, "linspace: bool tensors are not supported");
+    // As PyTorch's CPU kernel: computed in the output's floating type (double for
+    // integers); the second half counts back from `end`, so both ends are exact.
+    visit_dtype(t.dtype(), [&](auto tag) {
+        using T = decltype(tag);
+        if constexpr (!std::is_same_v<T, bool>) {
+            using Step = std::conditional_t<std::is_floating_point_v<T>, T, double>;
+            const T s = static_cast<T>(start), e = static_cast<T>(end);
+            T* p = t.data_ptr<T>();
+            if (steps == 1) {
+                p[0] = s;
+                return;
+            }
+            const Step step = (static_cast<Step>(e) - static_cast<Step>(s)) / static_cast<Step>(steps - 1);
+            const std::int64_t half = steps / 2;
+            for (std::int64_t i = 0; i < steps; ++i)
+                p[i] = i < half ? static_cast<T>(s + step * static_cast<Step>(i))
+                                : static_cast<T>(e - step * static_cast<Step>(steps - 1 - i));
+        }
     });
     return finish(t, o);
 }
@@ -192,8 +231,11 @@ Tensor Tensor::randint(std::int64_t low, std::int64_t high, const Shape& shape, 
     DESCENT_CHECK(low < high, "randint: low (", low, ") must be less than high (", high, ")");
     Tensor t = make_tensor(shape, dtype_or(o, kInt64));
     Generator& g = generator_of(o.generator);
-    const auto range = static_cast<std::uint64_t>(high - low);
-    fill_with(t, [&](std::int64_t) { return static_cast<double>(low + static_cast<std::int64_t>(g.below(range))); });
+    // Unsigned: high - low may not fit in int64.
+    const std::uint64_t range = static_cast<std::uint64_t>(high) - static_cast<std::uint64_t>(low);
+    fill_with(t, [&](std::int64_t) {
+        return static_cast<double>(static_cast<std::int64_t>(static_cast<std::uint64_t>(low) + g.below(range)));
+    });
     return finish(t, o);
 }
 

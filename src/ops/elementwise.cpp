@@ -167,12 +167,36 @@ Tensor scalar_like(const Tensor& t, double value) {
     return Tensor::full({}, value, {.dtype = dt});
 }
 
-DType arithmetic_type(const Tensor& a, const Tensor& b) { return promote_types(a.dtype(), b.dtype()); }
+// PyTorch's result_type for two tensors: a 0-dim tensor only decides the dtype when
+// it is of a higher category (bool < integer < floating) than the tensor with dims,
+// so float32 [n] + float64 0-dim stays float32, but int64 [n] + float64 0-dim is float64.
+// x^e for integers by squaring: O(log e) even for huge exponents (e >= 0).
+template <class T>
+T int_pow(T x, std::int64_t e) {
+    T r = 1;
+    while (e > 0) {
+        if (e & 1) r = static_cast<T>(r * x);
+        e >>= 1;
+        if (e) x = static_cast<T>(x * x);
+    }
+    return r;
+}
+
+DType arithmetic_type(const Tensor& a, const Tensor& b) {
+    if ((a.dim() == 0) == (b.dim() == 0)) return promote_types(a.dtype(), b.dtype());
+    const DType dimensioned = a.dim() > 0 ? a.dtype() : b.dtype();
+    const DType zero_dim = a.dim() > 0 ? b.dtype() : a.dtype();
+    if (is_floating(dimensioned)) return dimensioned;
+    if (dimensioned == kBool || is_floating(zero_dim)) return promote_types(dimensioned, zero_dim);
+    return dimensioned;
+}
 }  // namespace
 
 // ---- forwards ------------------------------------------------------------------------------
 Tensor add(const Tensor& a, const Tensor& b, double alpha) {
     const DType dt = arithmetic_type(a, b);
+    DESCENT_CHECK(is_floating(dt) || alpha == std::floor(alpha), "add: for integral input tensors, alpha must not be ",
+                  "a floating point number, got ", alpha);
     Tensor out = visit_dtype(dt, [&](auto tag) {
         using T = decltype(tag);
         const T scale = static_cast<T>(alpha);
@@ -237,15 +261,16 @@ Tensor div(const Tensor& a, const Tensor& b) {
 Tensor pow(const Tensor& base, const Tensor& exponent) {
     const DType dt = arithmetic_type(base, exponent);
     DESCENT_CHECK(dt != kBool, "pow: bool tensors are not supported");
+    if (!is_floating(dt))
+        for (auto e : exponent.to_vector<std::int64_t>())
+            DESCENT_CHECK(e >= 0, "pow: integers to negative integer powers are not allowed (exponent ", e, ")");
     Tensor out = visit_dtype(dt, [&](auto tag) {
         using T = decltype(tag);
         return binary_map<false>("pow", base, exponent, dt, [](T x, T y) {
             if constexpr (std::is_same_v<T, bool>) {
                 return static_cast<T>(x || !y);
             } else if constexpr (std::is_integral_v<T>) {
-                T r = 1;
-                for (T i = 0; i < y; ++i) r *= x;
-                return r;
+                return int_pow<T>(x, static_cast<std::int64_t>(y));
             } else {
                 return std::pow(x, y);
             }
@@ -273,15 +298,16 @@ Tensor pow(const Tensor& base, double exponent) {
             return Tensor();
         } else if constexpr (std::is_integral_v<T>) {
             const auto e = static_cast<std::int64_t>(exponent);
-            return kernels::map_unary<T, T>(x, [e](T v) {
-                T r = 1;
-                for (std::int64_t i = 0; i < e; ++i) r *= v;
-                return r;
-            });
+            return kernels::map_unary<T, T>(x, [e](T v) { return int_pow<T>(v, e); });
         } else {
             const T e = static_cast<T>(exponent);
+            // PyTorch's special cases, so results match it bit for bit.
             if (exponent == 2.0) return kernels::map_unary<T, T>(x, [](T v) { return v * v; });
+            if (exponent == 3.0) return kernels::map_unary<T, T>(x, [](T v) { return v * v * v; });
             if (exponent == 0.5) return kernels::map_unary<T, T>(x, [](T v) { return std::sqrt(v); });
+            if (exponent == -0.5) return kernels::map_unary<T, T>(x, [](T v) { return T(1) / std::sqrt(v); });
+            if (exponent == -1.0) return kernels::map_unary<T, T>(x, [](T v) { return T(1) / v; });
+            if (exponent == -2.0) return kernels::map_unary<T, T>(x, [](T v) { return T(1) / (v * v); });
             return kernels::map_unary<T, T>(x, [e](T v) { return std::pow(v, e); });
         }
     });

@@ -114,7 +114,15 @@ Tensor var(const Tensor& x, const Shape& dims, std::int64_t correction, bool kee
     return div(sum(mul(centered, centered), dims, keepdim), static_cast<double>(count - correction));
 }
 
-Tensor var(const Tensor& x, std::int64_t correction) { return var(x, {}, correction, false); }
+Tensor var(const Tensor& x, std::int64_t correction) { return var(x, Shape{}, correction, false); }
+
+Tensor var(const Tensor& x, std::initializer_list<std::int64_t> dims, std::int64_t correction, bool keepdim) {
+    return var(x, Shape(dims), correction, keepdim);
+}
+
+Tensor std(const Tensor& x, std::initializer_list<std::int64_t> dims, std::int64_t correction, bool keepdim) {
+    return sqrt(var(x, Shape(dims), correction, keepdim));
+}
 
 Tensor std(const Tensor& x, const Shape& dims, std::int64_t correction, bool keepdim) {
     return sqrt(var(x, dims, correction, keepdim));

@@ -200,7 +200,12 @@ Tensor permute(const Tensor& x, const Shape& dims) {
 }
 
 Tensor transpose(const Tensor& x, std::int64_t dim0, std::int64_t dim1) {
-    if (x.dim() == 0) return x.defined() ? permute(x, {}) : x;
+    if (x.dim() == 0) {
+        // A scalar accepts dims 0 and -1, as in PyTorch.
+        wrap_dim(dim0, 0, "transpose");
+        wrap_dim(dim1, 0, "transpose");
+        return permute(x, {});
+    }
     Shape dims(static_cast<std::size_t>(x.dim()));
     std::iota(dims.begin(), dims.end(), 0);
     std::swap(dims[static_cast<std::size_t>(wrap_dim(dim0, x.dim(), "transpose"))],
@@ -271,8 +276,8 @@ Tensor squeeze(const Tensor& x) {
 }
 
 Tensor squeeze(const Tensor& x, std::int64_t dim) {
-    if (x.dim() == 0) return record_reshape(x.detach(), x, "SqueezeBackward1");
     const std::int64_t d = wrap_dim(dim, x.dim(), "squeeze");
+    if (x.dim() == 0) return record_reshape(x.detach(), x, "SqueezeBackward1");
     if (x.shape()[static_cast<std::size_t>(d)] != 1) return record_reshape(x.detach(), x, "SqueezeBackward1");
     Shape shape = x.shape(), strides = x.strides();
     shape.erase(shape.begin() + d);
@@ -303,6 +308,7 @@ Tensor expand(const Tensor& x, const Shape& shape) {
             continue;
         }
         const std::int64_t have = x.shape()[i - lead];
+        DESCENT_CHECK(shape[i] >= -1, "expand: invalid size ", shape[i], " in ", shape_str(shape));
         const std::int64_t want = shape[i] == -1 ? have : shape[i];
         DESCENT_CHECK(have == want || have == 1, "expand: cannot expand ", shape_str(x.shape()), " to ",
                       shape_str(shape), " (dim ", i, ": ", have, " vs ", want, ")");

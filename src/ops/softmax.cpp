@@ -45,8 +45,10 @@ Tensor softmax_forward(const Tensor& x_in, std::int64_t dim) {
                     if constexpr (!Log) y[base + k * inner] = e;
                 }
                 if constexpr (Log) {
-                    const T lse = m + static_cast<T>(std::log(total));
-                    for (std::int64_t k = 0; k < n; ++k) y[base + k * inner] = p[base + k * inner] - lse;
+                    // (x - m) - log Σ, as PyTorch: never forms m + log Σ, which loses the
+                    // low bits of the result when m is large (float32 ulp at 1000 is 6e-5).
+                    const T log_total = static_cast<T>(std::log(total));
+                    for (std::int64_t k = 0; k < n; ++k) y[base + k * inner] = (p[base + k * inner] - m) - log_total;
                 } else {
                     const T inv = static_cast<T>(1.0 / total);
                     for (std::int64_t k = 0; k < n; ++k) y[base + k * inner] *= inv;

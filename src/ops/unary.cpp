@@ -103,7 +103,8 @@ struct ReluBackward final : SavedOneNode<ReluBackward> {  // saved: result
         const Tensor gy = g[0].dtype() == y.dtype() ? g[0] : to_dtype(g[0], y.dtype());
         return {visit_floating(y.dtype(), "relu", [&](auto tag) {
             using T = decltype(tag);
-            return kernels::map_binary<T, T>(gy, y, y.shape(), [](T gv, T yv) { return yv > T(0) ? gv : T(0); });
+            // threshold_backward: zero where y <= 0 (a NaN output passes the gradient, as torch).
+            return kernels::map_binary<T, T>(gy, y, y.shape(), [](T gv, T yv) { return yv <= T(0) ? T(0) : gv; });
         })};
     }
     std::string name() const override { return "ReluBackward0"; }
@@ -248,7 +249,8 @@ Tensor clamp(const Tensor& x, std::optional<double> min, std::optional<double> m
 
 Tensor relu(const Tensor& x) {
     DESCENT_CHECK(x.dtype() != kBool, "relu: bool tensors are not supported");
-    Tensor out = same_type_map(x, [](auto v) { return v > decltype(v)(0) ? v : decltype(v)(0); });
+    // NaN propagates, as torch.relu (clamp_min).
+    Tensor out = same_type_map(x, [](auto v) { return v < decltype(v)(0) ? decltype(v)(0) : v; });
     return record<ReluBackward>(out, x, out);
 }
 
@@ -266,12 +268,11 @@ Tensor leaky_relu(const Tensor& x, double negative_slope) {
 }
 
 Tensor sigmoid(const Tensor& x) {
-    // Stable on both tails: exp only of non-positive numbers.
+    // PyTorch's formula. It cannot produce NaN: exp(-v) overflowing to inf gives
+    // exactly 0 (as torch does, rather than a denormal), underflowing gives 1.
     Tensor out = float_map("sigmoid", x, [](auto v) {
         using T = decltype(v);
-        if (v >= T(0)) return T(1) / (T(1) + std::exp(-v));
-        const T e = std::exp(v);
-        return e / (T(1) + e);
+        return T(1) / (T(1) + std::exp(-v));
     });
     return record<SigmoidBackward>(out, x, out);
 }

@@ -2,6 +2,8 @@
 // numerically stable softmax family. Implemented in src/ops/reduction.cpp
 // and src/ops/softmax.cpp.
 #pragma once
+#include <initializer_list>
+
 #include "descent/core/tensor.hpp"
 
 namespace descent {
@@ -12,8 +14,13 @@ Tensor mean(const Tensor& x);
 Tensor mean(const Tensor& x, const Shape& dims, bool keepdim = false);
 /// Variance with Bessel's correction by default (correction = 1, as torch.var).
 Tensor var(const Tensor& x, const Shape& dims, std::int64_t correction = 1, bool keepdim = false);
+/// Braces are dims: `var(x, {1})` reduces dim 1 (without this overload it would mean correction = 1).
+Tensor var(const Tensor& x, std::initializer_list<std::int64_t> dims, std::int64_t correction = 1, bool keepdim = false);
+/// Variance of all elements.
 Tensor var(const Tensor& x, std::int64_t correction = 1);
+/// Standard deviation: sqrt(var), with the same arguments.
 Tensor std(const Tensor& x, const Shape& dims, std::int64_t correction = 1, bool keepdim = false);
+Tensor std(const Tensor& x, std::initializer_list<std::int64_t> dims, std::int64_t correction = 1, bool keepdim = false);
 Tensor std(const Tensor& x, std::int64_t correction = 1);
 /// log(sum(exp(x))) over dims, computed stably.
 Tensor logsumexp(const Tensor& x, const Shape& dims, bool keepdim = false);

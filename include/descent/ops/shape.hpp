@@ -29,21 +29,29 @@ Tensor contiguous(const Tensor& x);
 Tensor clone(const Tensor& x);
 Tensor to_dtype(const Tensor& x, DType dtype);
 
+/// Joins tensors along an existing dim (sizes must match elsewhere; dtypes promote).
+/// As PyTorch, 1-D empty tensors are skipped whatever the other shapes.
 Tensor cat(const std::vector<Tensor>& tensors, std::int64_t dim = 0);
+/// Joins equal-shaped tensors along a new dim.
 Tensor stack(const std::vector<Tensor>& tensors, std::int64_t dim = 0);
-/// Pieces of `split_size` along dim (the last may be smaller).
+/// Views of `split_size` along dim (the last may be smaller), as torch.split.
 std::vector<Tensor> split(const Tensor& x, std::int64_t split_size, std::int64_t dim = 0);
-/// Pieces with the given sizes along dim.
+/// Views with the given sizes along dim (they must sum to the dim's size).
 std::vector<Tensor> split(const Tensor& x, const std::vector<std::int64_t>& sizes, std::int64_t dim = 0);
+/// Views of ceil(size / chunks) along dim, as torch.chunk (may give fewer than `chunks`).
 std::vector<Tensor> chunk(const Tensor& x, std::int64_t chunks, std::int64_t dim = 0);
 
-/// Rows (along dim) picked by a 1-D int64 index.
+// Indexing: indices are int64 and must lie in [0, size of the indexed dim);
+// an index out of range is an Error naming the index, the dim and its size.
+/// Slices (along dim) picked by a 0-D or 1-D int64 index, as torch.index_select.
 Tensor index_select(const Tensor& x, std::int64_t dim, const Tensor& index);
-/// out[i][j] = x[i][index[i][j]] (dim = 1), as torch.gather.
+/// out[i][j] = x[i][index[i][j]] (dim = 1), as torch.gather; out has index's shape.
 Tensor gather(const Tensor& x, std::int64_t dim, const Tensor& index);
-/// A copy of x with src added at index along dim, as torch.scatter_add.
+/// A copy of x with src added at index along dim, as torch.scatter_add
+/// (out[i][index[i][j]] += src[i][j] for dim = 1); differentiable in x and src.
 Tensor scatter_add(const Tensor& x, std::int64_t dim, const Tensor& index, const Tensor& src);
-/// One-hot encoding of int64 class indices (float32 result unless dtype given).
-Tensor one_hot(const Tensor& indices, std::int64_t num_classes, DType dtype = kFloat32);
+/// One-hot encoding of int64 class indices: shape [..., num_classes] (-1 infers max + 1),
+/// float32 unless dtype given (torch returns int64). Not differentiable.
+Tensor one_hot(const Tensor& indices, std::int64_t num_classes = -1, DType dtype = kFloat32);
 
 }  // namespace descent
