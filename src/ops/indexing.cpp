@@ -270,7 +270,9 @@ Tensor one_hot(const Tensor& indices, std::int64_t num_classes, DType dtype) {
     if (num_classes == -1) {
         DESCENT_CHECK(n > 0, "one_hot: cannot infer num_classes from an empty tensor; pass num_classes");
         num_classes = 0;
-        for (std::int64_t i = 0; i < n; ++i) num_classes = std::max(num_classes, p[i] + 1);
+        for (std::int64_t i = 0; i < n; ++i) num_classes = std::max(num_classes, p[i]);
+        DESCENT_CHECK(num_classes < INT64_MAX, "one_hot: class value ", num_classes, " is too large");
+        ++num_classes;
     }
     DESCENT_CHECK(num_classes >= 0, "one_hot: num_classes must be -1 (infer) or non-negative, got ", num_classes);
     for (std::int64_t i = 0; i < n; ++i)

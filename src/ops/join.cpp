@@ -121,7 +121,7 @@ std::vector<Tensor> split(const Tensor& x, std::int64_t split_size, std::int64_t
     DESCENT_CHECK(split_size > 0 || n == 0, "split: split_size can only be 0 if dim ", d,
                   " has size 0, but it has size ", n);
     // As PyTorch: at least one piece, even of an empty dim.
-    const std::int64_t pieces = split_size == 0 ? 1 : std::max<std::int64_t>((n + split_size - 1) / split_size, 1);
+    const std::int64_t pieces = n == 0 ? 1 : (n - 1) / split_size + 1;  // ceil(n / split_size) without overflow
     std::vector<Tensor> out;
     out.reserve(static_cast<std::size_t>(pieces));
     for (std::int64_t i = 0; i < pieces; ++i) {
@@ -159,7 +159,7 @@ std::vector<Tensor> chunk(const Tensor& x, std::int64_t chunks, std::int64_t dim
     // Like torch.chunk: pieces of ceil(n / chunks), so there may be fewer than `chunks`;
     // an empty dim gives `chunks` empty pieces.
     if (n == 0) return split(x, std::vector<std::int64_t>(static_cast<std::size_t>(chunks), 0), d);
-    return split(x, (n + chunks - 1) / chunks, d);
+    return split(x, (n - 1) / chunks + 1, d);
 }
 
 }  // namespace descent

@@ -42,7 +42,8 @@ struct SumBackward final : Node {
     std::vector<Tensor> apply(std::vector<Tensor>&& g) override {
         return {expand(reshape(g[0], kept_shape), input_shape)};
     }
-    std::string name() const override { return "SumBackward1"; }
+    bool all_dims = false;  // torch names x.sum() SumBackward0 and x.sum(dims) SumBackward1
+    std::string name() const override { return all_dims ? "SumBackward0" : "SumBackward1"; }
 };
 }  // namespace
 
@@ -57,6 +58,7 @@ Tensor sum(const Tensor& x, const Shape& dims, bool keepdim) {
     Tensor out = keepdim ? kept : make_view(kept, reduced_shape(x.shape(), reduce, false),
                                             contiguous_strides(reduced_shape(x.shape(), reduce, false)), 0);
     if (auto node = make_node<SumBackward>({&x})) {
+        node->all_dims = dims.empty();
         node->input_shape = x.shape();
         node->kept_shape = kept.shape();
         autograd::set_history(out, node);

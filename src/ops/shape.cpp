@@ -40,7 +40,8 @@ Shape infer_shape(const Shape& shape, std::int64_t numel, const char* op, const 
             unknown = static_cast<int>(i);
         } else {
             DESCENT_CHECK(out[i] >= 0, op, ": invalid extent ", out[i], " in ", shape_str(shape));
-            known *= out[i];
+            DESCENT_CHECK(!__builtin_mul_overflow(known, out[i], &known), op, ": shape ", shape_str(shape),
+                          " is invalid for input of shape ", shape_str(input_shape));
         }
     }
     if (unknown >= 0) {
@@ -224,7 +225,7 @@ Tensor slice(const Tensor& x, std::int64_t dim, std::optional<std::int64_t> star
     const std::int64_t s = start ? clamp_bound(*start) : 0;
     const std::int64_t e = std::max(s, end ? clamp_bound(*end) : n);
     Shape shape = x.shape(), strides = x.strides();
-    shape[static_cast<std::size_t>(d)] = (e - s + step - 1) / step;
+    shape[static_cast<std::size_t>(d)] = e == s ? 0 : (e - s - 1) / step + 1;  // ceil without overflow
     strides[static_cast<std::size_t>(d)] *= step;
     Tensor out = make_view(x, shape, strides, x.storage_offset() + s * x.strides()[static_cast<std::size_t>(d)]);
     if (auto node = make_node<SliceBackward>({&x})) {
@@ -240,7 +241,7 @@ Tensor narrow(const Tensor& x, std::int64_t dim, std::int64_t start, std::int64_
     const std::int64_t d = wrap_dim(dim, x.dim(), "narrow");
     const std::int64_t n = x.shape()[static_cast<std::size_t>(d)];
     const std::int64_t s = start < 0 ? start + n : start;
-    DESCENT_CHECK(s >= 0 && length >= 0 && s + length <= n, "narrow: start ", start, " and length ", length,
+    DESCENT_CHECK(s >= 0 && s <= n && length >= 0 && length <= n - s, "narrow: start ", start, " and length ", length,
                   " exceed dim ", d, " of size ", n, " (shape ", shape_str(x.shape()), ")");
     return slice(x, d, s, s + length, 1);
 }

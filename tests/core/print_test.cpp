@@ -77,6 +77,10 @@ TEST(Print, DtypeAndAutogradSuffixes) {
     Tensor x = Tensor::from({1.f, 2.f}, {}, {.requires_grad = true});
     EXPECT_EQ(x.to_string(), "tensor([1., 2.], requires_grad=True)");
     EXPECT_EQ((x * 2.0).to_string(), "tensor([2., 4.], grad_fn=<MulBackward0>)");  // x * 2
+    EXPECT_EQ(sum(x).to_string(), "tensor(3., grad_fn=<SumBackward0>)");             // x.sum()
+    EXPECT_EQ(sum(x, {0}).to_string(), "tensor(3., grad_fn=<SumBackward1>)");        // x.sum(0)
+    EXPECT_EQ(cat({x, x}).to_string(), "tensor([1., 2., 1., 2.], grad_fn=<CatBackward0>)");  // torch.cat([x, x])
+    EXPECT_EQ(x[0].to_string(), "tensor(1., grad_fn=<SelectBackward0>)");            // x[0]
     // torch.arange(16.).reshape(4, 4).div(3).to(torch.float64).requires_grad_(): the suffix wraps at 80 columns
     Tensor m = (Tensor::arange(0, 16, 1, {.dtype = kFloat32}).reshape({4, 4}) / 3.0).to(kFloat64).detach();
     m.requires_grad_(true);

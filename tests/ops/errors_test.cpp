@@ -4,6 +4,7 @@
 #include <gtest/gtest.h>
 
 #include <cmath>
+#include <cstdint>
 #include <functional>
 
 #include "descent/descent.hpp"
@@ -153,6 +154,14 @@ TEST(Errors, NegativeAndHugeSizesAreRejected) {
     EXPECT_ERROR_HAS(split(z({3}), std::vector<std::int64_t>{4, -1}), "split: split sizes must be non-negative");
     EXPECT_ERROR_HAS(one_hot(Tensor::from({1}), -5), "one_hot: num_classes must be -1 (infer) or non-negative");
     EXPECT_ERROR_HAS(Generator(1).below(0), "below: n must be positive");
+    // Sizes near INT64_MAX: no signed overflow (UBSan would abort), an error or the right answer.
+    const std::int64_t huge = INT64_MAX;
+    EXPECT_ERROR_HAS(z({3}).narrow(0, 1, huge), "narrow: start 1 and length 9223372036854775807 exceed dim 0");
+    EXPECT_EQ(z({3}).slice(0, 0, 3, huge).shape(), (Shape{1}));
+    EXPECT_EQ(split(z({3}), huge).size(), 1u);
+    EXPECT_EQ(chunk(z({3}), huge).size(), 3u);
+    EXPECT_ERROR_HAS(z({4}).view({1LL << 40, 1LL << 40}), "view: shape [1099511627776, 1099511627776] is invalid");
+    EXPECT_ERROR_HAS(one_hot(Tensor::from({huge})), "one_hot: class value 9223372036854775807 is too large");
     EXPECT_ERROR_HAS(make_view(z({4}), {3}, {2}, 0), "reach outside a storage of 4 elements");
     EXPECT_ERROR_HAS(make_view(z({4}), {2}, {1}, 3), "reach outside");
     EXPECT_ERROR_HAS(make_view(z({4}), {2}, {-1}, 3), "invalid shape [2] or strides [-1]");
