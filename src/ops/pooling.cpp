@@ -8,6 +8,7 @@
 
 #include <omp.h>
 
+#include <algorithm>
 #include <cmath>
 #include <limits>
 
@@ -78,8 +79,14 @@ PoolGeom pool_geom(const Tensor& x, Size2 k, Size2 stride, Size2 pad, Size2 dil,
 }
 
 // ---- max ----------------------------------------------------------------------------------
+// PyTorch's scan of each window: taps in row-major order, strict > keeps the first maximum,
+// NaN is always taken. The update is written as selects (no data-dependent branch: random
+// data would mispredict half of them). A window entirely in the padding (possible with
+// dilation) keeps −inf and index −1, so it passes no gradient (PyTorch returns an arbitrary
+// index there).
 template <class T>
-void max_pool_forward(const T* x, const PoolGeom& g, T* y, std::int64_t* idx) {
+void max_pool_forward(const T* x, const PoolGeom& geom, T* y, std::int64_t* idx) {
+    const PoolGeom g = geom;  // a local copy: stores through idx cannot alias it
     const std::int64_t HW = g.H * g.W, OHW = g.OH * g.OW;
 #pragma omp parallel for schedule(static) num_threads(pool_threads(g.planes * OHW * g.kh * g.kw))
     for (std::int64_t p = 0; p < g.planes; ++p) {
@@ -94,18 +101,15 @@ void max_pool_forward(const T* x, const PoolGeom& g, T* y, std::int64_t* idx) {
                 std::int64_t w0 = ow * g.sw - g.pw;
                 const std::int64_t w1 = std::min(w0 + (g.kw - 1) * g.dw + 1, g.W);
                 while (w0 < 0) w0 += g.dw;
-                // PyTorch's order: row-major scan, strict > keeps the first maximum, NaN always taken.
-                // A window entirely in the padding (possible with dilation) gives −inf and index −1,
-                // which passes no gradient (PyTorch returns an arbitrary index there).
                 T best = -std::numeric_limits<T>::infinity();
                 std::int64_t best_i = h0 < h1 && w0 < w1 ? h0 * g.W + w0 : -1;
                 for (std::int64_t h = h0; h < h1; h += g.dh)
                     for (std::int64_t w = w0; w < w1; w += g.dw) {
-                        const T v = xp[h * g.W + w];
-                        if (v > best || std::isnan(v)) {
-                            best = v;
-                            best_i = h * g.W + w;
-                        }
+                        const std::int64_t i = h * g.W + w;
+                        const T v = xp[i];
+                        const bool take = (v > best) | (v != v);
+                        best = take ? v : best;
+                        best_i = take ? i : best_i;
                     }
                 yp[oh * g.OW + ow] = best;
                 ip[oh * g.OW + ow] = best_i;
