@@ -9,3 +9,8 @@
 #include "descent/nn/normalization.hpp"
 #include "descent/nn/pooling.hpp"
 #include "descent/nn.hpp"
+#include "descent/optim.hpp"
+#include "descent/data/dataset.hpp"
+#include "descent/data/tensor_dataset.hpp"
+#include "descent/data/dataloader.hpp"
+#include "descent/data/synthetic.hpp"
