@@ -2,6 +2,7 @@
 // Dataset::get_batch, and the generator state that makes resume exact.
 #include "descent/data/dataloader.hpp"
 
+#include <algorithm>
 #include <bit>
 #include <numeric>
 

@@ -33,6 +33,9 @@ struct AdagradState {
 ///         state_sum_t ← state_sum_{t-1} + g_t²
 ///         θ_t ← θ_{t-1} - γ̃ g_t / (sqrt(state_sum_t) + ε)
 ///     return θ_t
+///
+/// Each group's initial_accumulator_value is used for its parameters; torch 1.13
+/// reads only the constructor's value, even for parameter groups that set their own.
 class Adagrad final : public OptimizerBase<AdagradOptions, AdagradState> {
 public:
     explicit Adagrad(std::vector<Tensor> params, AdagradOptions options = {});
