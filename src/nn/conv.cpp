@@ -3,7 +3,7 @@
 
 #include <cmath>
 
-#include "descent/autograd/grad_mode.hpp"
+#include "descent/nn/init.hpp"
 
 namespace descent::nn {
 
@@ -26,12 +26,14 @@ Conv2d::Conv2d(std::int64_t in, std::int64_t out, Size2 kernel, const Conv2dOpti
 }
 
 void Conv2d::reset_parameters() {
-    // kaiming_uniform_(a = √5): gain √(2/(1 + 5)), bound = gain·√(3/fan_in) = 1/√fan_in; the bias uses the same bound.
-    const double fan_in = static_cast<double>(weight.size(1) * weight.size(2) * weight.size(3));
-    const double bound = 1.0 / std::sqrt(fan_in);
-    NoGradGuard no_grad;
-    weight.uniform_(-bound, bound);
-    if (bias.defined()) bias.uniform_(-bound, bound);
+    // PyTorch's _ConvNd.reset_parameters: kaiming_uniform_(a = √5) gives gain √(2/(1 + 5)) and
+    // bound gain·√(3/fan_in) = 1/√fan_in; the bias is uniform in the same ±1/√fan_in.
+    init::kaiming_uniform_(weight, {.a = std::sqrt(5.0)});
+    if (bias.defined()) {
+        const std::int64_t fan_in = init::calculate_fan_in_and_fan_out(weight).first;
+        const double bound = fan_in > 0 ? 1.0 / std::sqrt(static_cast<double>(fan_in)) : 0.0;
+        init::uniform_(bias, -bound, bound);
+    }
 }
 
 Tensor Conv2d::forward(const Tensor& input) {
