@@ -7,6 +7,12 @@
 //   generator.<name>   int64 [7]: a Generator::State (s[0..3], seed, has_cached_normal,
 //                      the bits of cached_normal), bit-exact
 // and "__metadata__" {"format": "descent.checkpoint", "version": "1", ...user pairs}.
+//
+//     io::save_checkpoint(path, {.model = model.state_dict(), .optimizer = optimizer.state_dict(),
+//                                .epoch = epoch, .generators = {{"default", default_generator().get_state()}}});
+//     io::Checkpoint c = io::load_checkpoint(path);
+//     model.load_state_dict(c.model);
+//     default_generator().set_state(c.generators.at("default"));
 #pragma once
 #include <cstdint>
 #include <map>
