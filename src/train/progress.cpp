@@ -57,10 +57,11 @@ void Progress::update(std::int64_t epoch, double loss, std::optional<double> acc
             out_ << epoch_line(epoch, options_.epochs, loss) << std::endl;
         return;
     }
+    if (accuracy) accuracy_ = accuracy;  // shown until the next one arrives
     const auto now = std::chrono::steady_clock::now();
     if (drawn_ && epoch < options_.epochs && now - last_draw_ < std::chrono::milliseconds(50)) return;
     last_draw_ = now;
-    draw(epoch, loss, accuracy);
+    draw(epoch, loss, accuracy_);
 }
 
 void Progress::draw(std::int64_t epoch, double loss, std::optional<double> accuracy) {

@@ -58,6 +58,17 @@ TEST(Progress, BarShowsEpochLossAndTimeLeft) {
     EXPECT_NE(s.find("acc 0.500"), std::string::npos);
     EXPECT_NE(s.find("left"), std::string::npos);
     EXPECT_EQ(s.back(), '\n') << "finish ends the bar's line";
+
+    // Accuracy is known only at some epochs; the bar keeps the last one.
+    std::ostringstream again;
+    {
+        train::Progress p({.epochs = 2, .mode = train::ProgressMode::bar}, again);
+        p.update(1, 0.75, 0.5);
+        p.update(2, 0.25);
+    }
+    const std::string last = again.str().substr(again.str().rfind('\r'));
+    EXPECT_NE(last.find("epoch 2/2"), std::string::npos);
+    EXPECT_NE(last.find("acc 0.500"), std::string::npos) << last;
 }
 
 TEST(Progress, BadOptionsAreErrors) {

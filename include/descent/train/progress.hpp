@@ -35,7 +35,8 @@ public:
     Progress(const Progress&) = delete;
     Progress& operator=(const Progress&) = delete;
 
-    /// After epoch `epoch` (1-based) with its loss (and accuracy when known).
+    /// After epoch `epoch` (1-based) with its loss (and accuracy when known; the bar keeps
+    /// showing the last accuracy given).
     void update(std::int64_t epoch, double loss, std::optional<double> accuracy = std::nullopt);
     /// Ends the bar's line (called by the destructor when forgotten).
     void finish();
@@ -50,6 +51,7 @@ private:
     std::ostream& out_;
     ProgressMode mode_;
     std::chrono::steady_clock::time_point start_, last_draw_;
+    std::optional<double> accuracy_;
     bool drawn_ = false, finished_ = false;
 };
 
