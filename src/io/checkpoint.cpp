@@ -9,7 +9,7 @@ namespace descent::io {
 namespace {
 const std::string kFormat = "descent.checkpoint";
 const std::string kVersion = "1";
-constexpr const char* kPrefixes[] = {"model.", "optimizer.", "scheduler.", "generator."};
+constexpr const char* kPrefixes[] = {"model.", "optimizer.", "scheduler.", "loader.", "generator."};
 }  // namespace
 
 Tensor generator_state_to_tensor(const Generator::State& state) {
@@ -41,6 +41,7 @@ void save_checkpoint(const std::string& path, const Checkpoint& checkpoint) {
     all.merge(checkpoint.model, "model.");
     all.merge(checkpoint.optimizer, "optimizer.");
     all.merge(checkpoint.scheduler, "scheduler.");
+    all.merge(checkpoint.loader, "loader.");
     DESCENT_CHECK(checkpoint.epoch >= 0, "save_checkpoint: ", path, ": negative epoch ", checkpoint.epoch);
     Tensor epoch = make_tensor({}, kInt64);
     epoch.data_ptr<std::int64_t>()[0] = checkpoint.epoch;
@@ -79,6 +80,7 @@ Checkpoint load_checkpoint(const std::string& path) {
     c.model = all.with_prefix_removed("model.");
     c.optimizer = all.with_prefix_removed("optimizer.");
     c.scheduler = all.with_prefix_removed("scheduler.");
+    c.loader = all.with_prefix_removed("loader.");
     const Tensor* epoch = all.find("epoch");
     DESCENT_CHECK(epoch != nullptr, "load_checkpoint: ", path, ": no \"epoch\" entry");
     DESCENT_CHECK(epoch->dtype() == kInt64 && epoch->dim() == 0, "load_checkpoint: ", path,

@@ -47,6 +47,7 @@ TEST(Checkpoint, RoundTripsEveryPart) {
     c.optimizer.insert("state.0.step", Tensor::scalar(10, {.dtype = kFloat32}));
     c.optimizer.insert("param_groups.0.lr", Tensor::scalar(0.001, {.dtype = kFloat64}));
     c.scheduler.insert("last_epoch", Tensor::scalar(4, {.dtype = kInt64}));
+    c.loader.insert("epoch", Tensor::scalar(4, {.dtype = kInt64}));
     c.epoch = 4;
     c.generators["loader"] = loader.get_state();
     c.generators["init"] = init.get_state();
@@ -68,6 +69,7 @@ TEST(Checkpoint, RoundTripsEveryPart) {
     same(c.model, r.model);
     same(c.optimizer, r.optimizer);
     same(c.scheduler, r.scheduler);
+    same(c.loader, r.loader);
     ASSERT_EQ(r.generators.size(), 2u);
     Generator loader2, init2;
     loader2.set_state(r.generators.at("loader"));

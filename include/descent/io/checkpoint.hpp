@@ -3,12 +3,14 @@
 //   model.<name>       the model's state_dict
 //   optimizer.<name>   the optimizer's state_dict
 //   scheduler.<name>   the LR scheduler's state_dict
+//   loader.<name>      the DataLoader's state_dict (its shuffling stream and epoch count)
 //   epoch              int64 scalar: epochs completed
 //   generator.<name>   int64 [7]: a Generator::State (s[0..3], seed, has_cached_normal,
 //                      the bits of cached_normal), bit-exact
 // and "__metadata__" {"format": "descent.checkpoint", "version": "1", ...user pairs}.
 //
 //     io::save_checkpoint(path, {.model = model.state_dict(), .optimizer = optimizer.state_dict(),
+//                                .scheduler = scheduler.state_dict(), .loader = loader.state_dict(),
 //                                .epoch = epoch, .generators = {{"default", default_generator().get_state()}}});
 //     io::Checkpoint c = io::load_checkpoint(path);
 //     model.load_state_dict(c.model);
@@ -29,6 +31,8 @@ struct Checkpoint {
     StateDict model;
     StateDict optimizer;
     StateDict scheduler;
+    /// The training DataLoader's state_dict, so the next epochs shuffle as they would have.
+    StateDict loader;
     /// Epochs completed.
     std::int64_t epoch = 0;
     /// Random streams by name ("default", "loader", ...).
