@@ -24,7 +24,6 @@ struct Avx2Float {
     using reg = __m256;
     static constexpr int W = 8;
     static reg zero() { return _mm256_setzero_ps(); }
-    static reg load(const T* p) { return _mm256_load_ps(p); }
     static reg loadu(const T* p) { return _mm256_loadu_ps(p); }
     static reg bcast(const T* p) { return _mm256_broadcast_ss(p); }
     static reg set1(T x) { return _mm256_set1_ps(x); }
@@ -37,7 +36,21 @@ struct Avx2Float {
         return _mm256_loadu_si256(reinterpret_cast<const __m256i*>(bits + 8 - n));
     }
     static reg load_part(const T* p, int n) { return _mm256_maskload_ps(p, mask(n)); }
-    static void store_part(T* p, reg r, int n) { _mm256_maskstore_ps(p, mask(n), r); }
+    // AMD cores run vmaskmovps stores in microcode (tens of cycles): store by halves instead.
+    static void store_part(T* p, reg r, int n) {
+        __m128 x = _mm256_castps256_ps128(r);
+        if (n & 4) {
+            _mm_storeu_ps(p, x);
+            p += 4;
+            x = _mm256_extractf128_ps(r, 1);
+        }
+        if (n & 2) {
+            _mm_storel_pi(reinterpret_cast<__m64*>(p), x);
+            p += 2;
+            x = _mm_movehl_ps(x, x);
+        }
+        if (n & 1) _mm_store_ss(p, x);
+    }
 };
 
 struct Avx2Double {
@@ -45,7 +58,6 @@ struct Avx2Double {
     using reg = __m256d;
     static constexpr int W = 4;
     static reg zero() { return _mm256_setzero_pd(); }
-    static reg load(const T* p) { return _mm256_load_pd(p); }
     static reg loadu(const T* p) { return _mm256_loadu_pd(p); }
     static reg bcast(const T* p) { return _mm256_broadcast_sd(p); }
     static reg set1(T x) { return _mm256_set1_pd(x); }
@@ -58,7 +70,15 @@ struct Avx2Double {
         return _mm256_loadu_si256(reinterpret_cast<const __m256i*>(bits + 4 - n));
     }
     static reg load_part(const T* p, int n) { return _mm256_maskload_pd(p, mask(n)); }
-    static void store_part(T* p, reg r, int n) { _mm256_maskstore_pd(p, mask(n), r); }
+    static void store_part(T* p, reg r, int n) {
+        __m128d x = _mm256_castpd256_pd128(r);
+        if (n & 2) {
+            _mm_storeu_pd(p, x);
+            p += 2;
+            x = _mm256_extractf128_pd(r, 1);
+        }
+        if (n & 1) _mm_store_sd(p, x);
+    }
 };
 
 template <class V>

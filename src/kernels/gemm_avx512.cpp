@@ -24,7 +24,6 @@ struct Avx512Float {
     using reg = __m512;
     static constexpr int W = 16;
     static reg zero() { return _mm512_setzero_ps(); }
-    static reg load(const T* p) { return _mm512_load_ps(p); }
     static reg loadu(const T* p) { return _mm512_loadu_ps(p); }
     static reg bcast(const T* p) { return _mm512_set1_ps(*p); }
     static reg set1(T x) { return _mm512_set1_ps(x); }
@@ -42,7 +41,6 @@ struct Avx512Double {
     using reg = __m512d;
     static constexpr int W = 8;
     static reg zero() { return _mm512_setzero_pd(); }
-    static reg load(const T* p) { return _mm512_load_pd(p); }
     static reg loadu(const T* p) { return _mm512_loadu_pd(p); }
     static reg bcast(const T* p) { return _mm512_set1_pd(*p); }
     static reg set1(T x) { return _mm512_set1_pd(x); }

@@ -9,7 +9,7 @@
 // before that pragma: every instruction set then gets its own internal copy of these templates
 // (no two object files export one symbol compiled for different CPUs).
 //
-// V provides: T (float/double), reg, W (lanes), zero(), load(p) (aligned), loadu(p), bcast(p),
+// V provides: T (float/double), reg, W (lanes), zero(), loadu(p), bcast(p),
 // set1(x), fma(a, b, c) = a·b + c, mul(a, b), storeu(p, r), load_part(p, n), store_part(p, r, n)
 // (the first n < W lanes; other addresses are never touched).
 // Blocking<V> provides MR, NV (NR = NV·W), KC, MC, NC for the packed path and MR1 (rows of the
@@ -43,13 +43,15 @@ template <class T>
 using Args = descent::kernels::detail::GemmArgs<T>;
 
 // One register tile: c[m×n] = alpha · Σ_k a(r, k) · b(k, :) + beta · c (c never read when beta == 0).
-// b is a packed panel (NR = NV·W values per k, aligned). a(r, k) is a[k·MR + r] when kPackedA,
-// else a[r·rs + k·cs] (then m == MR: callers pick the instantiation with exactly m rows).
+// b(k, :) is the NR = NV·W values at b + k·bs (a packed panel has bs = NR; a row-major B read in
+// place has bs = ldb). a(r, k) is a[k·MR + r] when kPackedA, else a[r·rs + k·cs] (then m == MR:
+// callers pick the instantiation with exactly m rows). In the packed path the C rows are
+// prefetched first: their cache lines (one ldc apart) are the tile's only accesses not streamed.
 // With few accumulators the k loop is split over KS independent sets to hide the FMA latency.
 template <class V, int MR, int NV, bool kPackedA>
 void tile(std::int64_t K, const typename V::T* __restrict a, std::int64_t rs, std::int64_t cs,
-          const typename V::T* __restrict b, typename V::T* c, std::int64_t ldc, typename V::T alpha,
-          typename V::T beta, int m, int n) {
+          const typename V::T* __restrict b, std::int64_t bs, typename V::T* c, std::int64_t ldc,
+          typename V::T alpha, typename V::T beta, int m, int n) {
     using T = typename V::T;
     using R = typename V::reg;
     constexpr int W = V::W, NR = NV * W;
@@ -65,6 +67,14 @@ void tile(std::int64_t K, const typename V::T* __restrict a, std::int64_t rs, st
 #pragma GCC unroll 32
     for (int r = 0; r < MR; ++r) ap[r] = a + (kPackedA ? r : r * rs);
     const std::int64_t astep = kPackedA ? MR : cs;
+    if constexpr (kPackedA) {
+#pragma GCC unroll 32
+        for (int r = 0; r < MR; ++r) {
+            if (r >= m) break;
+            __builtin_prefetch(c + r * ldc, 1, 3);
+            __builtin_prefetch(c + r * ldc + NR - 1, 1, 3);
+        }
+    }
 
     std::int64_t k = 0;
 #pragma GCC unroll 4
@@ -73,7 +83,7 @@ void tile(std::int64_t K, const typename V::T* __restrict a, std::int64_t rs, st
         for (int s = 0; s < KS; ++s) {
             R bv[NV];
 #pragma GCC unroll 4
-            for (int v = 0; v < NV; ++v) bv[v] = V::load(b + (k + s) * NR + v * W);
+            for (int v = 0; v < NV; ++v) bv[v] = V::loadu(b + (k + s) * bs + v * W);
 #pragma GCC unroll 32
             for (int r = 0; r < MR; ++r) {
                 const R av = V::bcast(ap[r] + (k + s) * astep);
@@ -85,7 +95,7 @@ void tile(std::int64_t K, const typename V::T* __restrict a, std::int64_t rs, st
     for (; k < K; ++k) {
         R bv[NV];
 #pragma GCC unroll 4
-        for (int v = 0; v < NV; ++v) bv[v] = V::load(b + k * NR + v * W);
+        for (int v = 0; v < NV; ++v) bv[v] = V::loadu(b + k * bs + v * W);
 #pragma GCC unroll 32
         for (int r = 0; r < MR; ++r) {
             const R av = V::bcast(ap[r] + k * astep);
@@ -149,15 +159,24 @@ void pack_a(const T* A, std::int64_t rs, std::int64_t cs, std::int64_t mc, std::
     }
 }
 
-// Packs depth [0, kc) × columns [0, nr) of B (B(k, j) = B[k·rs + j·cs]) into one NR-column panel:
-// for each k, the NR values B(k, j); columns past nr are zero.
-template <class T, int NR>
-void pack_b_panel(const T* B, std::int64_t rs, std::int64_t cs, std::int64_t nr, std::int64_t kc, T* __restrict dst) {
-    if (nr == NR && cs == 1) {
-        for (std::int64_t k = 0; k < kc; ++k) std::memcpy(dst + k * NR, B + k * rs, NR * sizeof(T));
-    } else if (cs == 1) {
-        for (std::int64_t k = 0; k < kc; ++k)
-            for (int j = 0; j < NR; ++j) dst[k * NR + j] = j < nr ? B[k * rs + j] : T(0);
+// Packs depth [0, kc) × columns [0, nr) of B (B(k, j) = B[k·rs + j·cs]) into one NR-column panel
+// (NR = NV·W): for each k, the NR values B(k, j); columns past nr are zero.
+template <class V, int NV>
+void pack_b_panel(const typename V::T* B, std::int64_t rs, std::int64_t cs, std::int64_t nr, std::int64_t kc,
+                  typename V::T* __restrict dst) {
+    using T = typename V::T;
+    constexpr int W = V::W, NR = NV * W;
+    if (cs == 1) {
+        for (std::int64_t k = 0; k < kc; ++k) {
+            const T* src = B + k * rs;
+#pragma GCC unroll 4
+            for (int v = 0; v < NV; ++v) {
+                const std::int64_t cols = nr - v * W;
+                V::storeu(dst + k * NR + v * W, cols >= W  ? V::loadu(src + v * W)
+                                                : cols > 0 ? V::load_part(src + v * W, static_cast<int>(cols))
+                                                           : V::zero());
+            }
+        }
     } else {
         for (std::int64_t j = 0; j < NR; ++j) {
             if (j < nr) {
@@ -211,7 +230,7 @@ void gemm_packed(const Args<typename V::T>& g, int nt) {
             for (std::int64_t pc = 0; pc < K; pc += KC) {
                 const std::int64_t kc = std::min(KC, K - pc);
                 for (std::int64_t q = tid * np / nthreads; q < (tid + 1) * np / nthreads; ++q)
-                    pack_b_panel<T, NR>(g.B + pc * b_rs + (jc + q * NR) * b_cs, b_rs, b_cs,
+                    pack_b_panel<V, NV>(g.B + pc * b_rs + (jc + q * NR) * b_cs, b_rs, b_cs,
                                         std::min<std::int64_t>(NR, nc - q * NR), kc, bbuf + q * NR * kc);
 #pragma omp barrier
                 const T beta = pc == 0 ? g.beta : T(1);
@@ -224,7 +243,7 @@ void gemm_packed(const Args<typename V::T>& g, int nt) {
                         const T* bp = bbuf + q * NR * kc;
                         T* cq = g.C + ic * g.ldc + jc + q * NR;
                         for (std::int64_t ip = 0; ip < mc; ip += MR)
-                            tile<V, MR, NV, true>(kc, abuf + ip * kc, 0, 0, bp, cq + ip * g.ldc, g.ldc, g.alpha, beta,
+                            tile<V, MR, NV, true>(kc, abuf + ip * kc, 0, 0, bp, NR, cq + ip * g.ldc, g.ldc, g.alpha, beta,
                                                   static_cast<int>(std::min<std::int64_t>(MR, mc - ip)), nr);
                     }
                 }
@@ -243,14 +262,18 @@ void gemm_packed(const Args<typename V::T>& g, int nt) {
 // Unpacked-A tiles need the row count at compile time: picks tile<V, m, NV, false> for m in [1, MR].
 template <class V, int NV, int MR>
 void tile_rows(int m, std::int64_t K, const typename V::T* a, std::int64_t rs, std::int64_t cs,
-               const typename V::T* b, typename V::T* c, std::int64_t ldc, typename V::T alpha, typename V::T beta,
-               int n) {
+               const typename V::T* b, std::int64_t bs, typename V::T* c, std::int64_t ldc, typename V::T alpha,
+               typename V::T beta, int n) {
     if constexpr (MR >= 1) {
-        if (m == MR) return tile<V, MR, NV, false>(K, a, rs, cs, b, c, ldc, alpha, beta, MR, n);
-        tile_rows<V, NV, MR - 1>(m, K, a, rs, cs, b, c, ldc, alpha, beta, n);
+        if (m == MR) return tile<V, MR, NV, false>(K, a, rs, cs, b, bs, c, ldc, alpha, beta, MR, n);
+        tile_rows<V, NV, MR - 1>(m, K, a, rs, cs, b, bs, c, ldc, alpha, beta, n);
     }
 }
 
+// Small path: A is read in place, and so is a row-major B: its rows are loaded NR values at a
+// time, and a partial last panel reads past column N into the next row (lanes that are never
+// stored). Only the last rows of that panel, where such a load would leave the matrix, are
+// packed; they get a second pass over the tile. A transposed B is packed whole.
 template <class V, int NV, int MR>
 void gemm_small_nv(const Args<typename V::T>& g, int nt) {
     using T = typename V::T;
@@ -259,17 +282,45 @@ void gemm_small_nv(const Args<typename V::T>& g, int nt) {
     const std::int64_t a_rs = g.trans_a ? 1 : g.lda, a_cs = g.trans_a ? g.lda : 1;
     const std::int64_t b_rs = g.trans_b ? 1 : g.ldb, b_cs = g.trans_b ? g.ldb : 1;
     const std::int64_t np = (N + NR - 1) / NR;
-    T* const bbuf = tl_pack_b.get<T>(static_cast<std::size_t>(np * NR * K));
-    for (std::int64_t q = 0; q < np; ++q)
-        pack_b_panel<T, NR>(g.B + q * NR * b_cs, b_rs, b_cs, std::min<std::int64_t>(NR, N - q * NR), K,
-                            bbuf + q * NR * K);
+    const bool direct = b_cs == 1;
+    // Rows [0, k_direct) of the last panel are read in place: their loads end inside B.
+    const std::int64_t last_end = (np - 1) * NR + NR;  // column just past the last panel's loads
+    std::int64_t k_direct = 0;
+    if (direct) {
+        const std::int64_t room = (K - 1) * b_rs + N - last_end;  // k·ldb must not exceed this
+        k_direct = room < 0 ? 0 : std::min(K, room / std::max<std::int64_t>(b_rs, 1) + 1);
+    }
+    const std::int64_t packed_rows = direct ? K - k_direct : K;
+    const std::int64_t packed_panels = direct ? (packed_rows ? 1 : 0) : np;
+    T* const bbuf = packed_panels ? tl_pack_b.get<T>(static_cast<std::size_t>(packed_panels * NR * packed_rows))
+                                  : nullptr;
+    if (direct) {
+        if (packed_rows)
+            pack_b_panel<V, NV>(g.B + k_direct * b_rs + (np - 1) * NR, b_rs, 1, N - (np - 1) * NR, packed_rows, bbuf);
+    } else {
+        for (std::int64_t q = 0; q < np; ++q)
+            pack_b_panel<V, NV>(g.B + q * NR * b_cs, b_rs, b_cs, std::min<std::int64_t>(NR, N - q * NR), K,
+                                bbuf + q * NR * K);
+    }
     const std::int64_t m_blocks = (M + MR - 1) / MR;
     auto rows = [&](std::int64_t blk) {
         const std::int64_t i = blk * MR;
         const int m = static_cast<int>(std::min<std::int64_t>(MR, M - i));
-        for (std::int64_t q = 0; q < np; ++q)
-            tile_rows<V, NV, MR>(m, K, g.A + i * a_rs, a_rs, a_cs, bbuf + q * NR * K, g.C + i * g.ldc + q * NR, g.ldc,
-                                 g.alpha, g.beta, static_cast<int>(std::min<std::int64_t>(NR, N - q * NR)));
+        const T* a = g.A + i * a_rs;
+        for (std::int64_t q = 0; q < np; ++q) {
+            T* c = g.C + i * g.ldc + q * NR;
+            const int n = static_cast<int>(std::min<std::int64_t>(NR, N - q * NR));
+            if (!direct) {
+                tile_rows<V, NV, MR>(m, K, a, a_rs, a_cs, bbuf + q * NR * K, NR, c, g.ldc, g.alpha, g.beta, n);
+            } else if (q < np - 1 || k_direct == K) {
+                tile_rows<V, NV, MR>(m, K, a, a_rs, a_cs, g.B + q * NR, b_rs, c, g.ldc, g.alpha, g.beta, n);
+            } else {
+                if (k_direct)
+                    tile_rows<V, NV, MR>(m, k_direct, a, a_rs, a_cs, g.B + q * NR, b_rs, c, g.ldc, g.alpha, g.beta, n);
+                tile_rows<V, NV, MR>(m, packed_rows, a + k_direct * a_cs, a_rs, a_cs, bbuf, NR, c, g.ldc, g.alpha,
+                                     k_direct ? T(1) : g.beta, n);
+            }
+        }
     };
     if (nt <= 1) {
         for (std::int64_t blk = 0; blk < m_blocks; ++blk) rows(blk);
@@ -279,10 +330,84 @@ void gemm_small_nv(const Args<typename V::T>& g, int nt) {
     }
 }
 
+// Narrow, shallow products (N ≤ W, K ≤ 8, e.g. [1000, 2]·[2, 4]): one vector per row of C, and
+// the K rows of B held in registers, so each row costs K broadcasts, K FMAs and one store.
+template <class V, int KK, bool kUnitA, bool kPlain>
+void narrow_rows(const Args<typename V::T>& g, std::int64_t i0, std::int64_t i1, const typename V::T* bp) {
+    using T = typename V::T;
+    using R = typename V::reg;
+    constexpr int W = V::W;
+    R b[KK];
+#pragma GCC unroll 8
+    for (int k = 0; k < KK; ++k) b[k] = V::loadu(bp + k * W);
+    // Locals, not g's fields: stores through C could otherwise alias them and force reloads.
+    const T* const A = g.A;
+    T* const C = g.C;
+    const std::int64_t ldc = g.ldc, a_rs = g.trans_a ? 1 : g.lda, a_cs = kUnitA ? 1 : (g.trans_a ? g.lda : 1);
+    const R va = V::set1(g.alpha), vb = V::set1(g.beta);
+    const bool read_c = g.beta != T(0);
+    const int n = static_cast<int>(g.N);
+    auto row = [&](std::int64_t i) {
+        const T* a = A + i * a_rs;
+        R acc = V::mul(V::bcast(a), b[0]);
+#pragma GCC unroll 8
+        for (int k = 1; k < KK; ++k) acc = V::fma(V::bcast(a + k * a_cs), b[k], acc);
+        T* c = C + i * ldc;
+        if constexpr (!kPlain) {
+            acc = V::mul(acc, va);
+            if (read_c) acc = V::fma(vb, n == W ? V::loadu(c) : V::load_part(c, n), acc);
+        }
+        if (n == W)
+            V::storeu(c, acc);
+        else
+            V::store_part(c, acc, n);
+    };
+    std::int64_t i = i0;
+    for (; i + 2 <= i1; i += 2) row(i), row(i + 1);
+    if (i < i1) row(i);
+}
+
+template <class V, int KK>
+void narrow_dispatch(int k, bool unit_a, const Args<typename V::T>& g, std::int64_t i0, std::int64_t i1,
+                     const typename V::T* bp) {
+    using T = typename V::T;
+    if constexpr (KK >= 1) {
+        if (k == KK) {
+            const bool plain = g.alpha == T(1) && g.beta == T(0);
+            if (unit_a)
+                return plain ? narrow_rows<V, KK, true, true>(g, i0, i1, bp) : narrow_rows<V, KK, true, false>(g, i0, i1, bp);
+            return plain ? narrow_rows<V, KK, false, true>(g, i0, i1, bp) : narrow_rows<V, KK, false, false>(g, i0, i1, bp);
+        }
+        narrow_dispatch<V, KK - 1>(k, unit_a, g, i0, i1, bp);
+    }
+}
+
+constexpr int kNarrowMaxK = 8;
+
+template <class V>
+void gemm_narrow(const Args<typename V::T>& g, int nt) {
+    using T = typename V::T;
+    T* const bp = tl_pack_b.get<T>(static_cast<std::size_t>(g.K * V::W));
+    pack_b_panel<V, 1>(g.B, g.trans_b ? 1 : g.ldb, g.trans_b ? g.ldb : 1, g.N, g.K, bp);
+    const int k = static_cast<int>(g.K);
+    const bool unit_a = g.trans_a ? g.lda == 1 || g.K == 1 : true;
+    if (nt <= 1) {
+        narrow_dispatch<V, kNarrowMaxK>(k, unit_a, g, 0, g.M, bp);
+    } else {
+#pragma omp parallel num_threads(nt)
+        {
+            const std::int64_t t = omp_get_thread_num(), T_ = omp_get_num_threads();
+            narrow_dispatch<V, kNarrowMaxK>(k, unit_a, g, t * g.M / T_, (t + 1) * g.M / T_, bp);
+        }
+    }
+}
+
 template <class V>
 void gemm_small(const Args<typename V::T>& g, int nt) {
     using Bk = Blocking<V>;
-    if (g.N <= V::W)
+    if (g.N <= V::W && g.K <= kNarrowMaxK)
+        gemm_narrow<V>(g, nt);
+    else if (g.N <= V::W)
         gemm_small_nv<V, 1, Bk::MR1>(g, nt);
     else
         gemm_small_nv<V, Bk::NV, Bk::MR>(g, nt);

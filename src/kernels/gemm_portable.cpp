@@ -19,12 +19,11 @@ struct Portable {
     typedef Scalar reg __attribute__((vector_size(16)));
     static constexpr int W = 16 / sizeof(Scalar);
     static reg zero() { return reg{}; }
-    static reg load(const T* p) {
+    static reg loadu(const T* p) {
         reg r;
         std::memcpy(&r, p, sizeof r);
         return r;
     }
-    static reg loadu(const T* p) { return load(p); }
     static reg bcast(const T* p) { return reg{} + *p; }
     static reg set1(T x) { return reg{} + x; }
     static reg fma(reg a, reg b, reg c) { return a * b + c; }

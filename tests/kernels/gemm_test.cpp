@@ -22,10 +22,13 @@ struct Shape3 {
 
 // Shapes around the tiles (6×16, 6×8, 12×32, 4×8), the blocks (KC 192/256, MC 72–240) and the
 // N block (NC ≈ 4080), plus the book model's products ([1000,2]·[2,4] and its backward).
+// With pad > 0 every leading dimension exceeds its row length.
 const std::vector<Shape3> kShapes = {
     {1, 1, 1},     {1, 1, 7},     {3, 5, 1},      {6, 16, 8},    {7, 17, 9},     {13, 33, 5},   {5, 3, 300},
     {64, 64, 64},  {65, 47, 259}, {150, 70, 33},  {31, 129, 2},  {250, 37, 400}, {1000, 4, 2},  {1000, 1, 4},
     {4, 2, 1000},  {1, 4, 1000},  {12, 40, 17},   {25, 96, 193}, {3, 4100, 5},   {100, 1, 100}, {2, 300, 3},
+    // The narrow path (N ≤ one vector, K ≤ 8) at and past its limits; in-place B with a partial panel.
+    {9, 8, 8},     {9, 8, 9},     {33, 4, 8},     {17, 2, 3},    {7, 17, 1},     {2, 40, 2},    {5, 7, 64},
 };
 
 template <class T>
@@ -52,8 +55,13 @@ void check_one(dk::Isa isa, dk::GemmPath path, bool ta, bool tb, Shape3 s, T alp
     const std::int64_t a_rows = ta ? K : M, a_cols = ta ? M : K;
     const std::int64_t b_rows = tb ? N : K, b_cols = tb ? K : N;
     const std::int64_t lda = a_cols + pad, ldb = b_cols + pad, ldc = N + pad;
-    const auto A = random_vec<T>(static_cast<std::size_t>(std::max<std::int64_t>(a_rows * lda, 1)), gen);
-    const auto B = random_vec<T>(static_cast<std::size_t>(std::max<std::int64_t>(b_rows * ldb, 1)), gen);
+    // A and B end at their last element (no padding after the last row), so that under
+    // AddressSanitizer any read past the matrix is caught.
+    auto extent = [](std::int64_t rows, std::int64_t cols, std::int64_t ld) {
+        return static_cast<std::size_t>(std::max<std::int64_t>(rows > 0 && cols > 0 ? (rows - 1) * ld + cols : 0, 1));
+    };
+    const auto A = random_vec<T>(extent(a_rows, a_cols, lda), gen);
+    const auto B = random_vec<T>(extent(b_rows, b_cols, ldb), gen);
     auto C0 = random_vec<T>(static_cast<std::size_t>(std::max<std::int64_t>(M * ldc, 1)), gen);
     if (beta == T(0))  // beta == 0 must never read C: NaN would leak into the result
         for (std::int64_t i = 0; i < M; ++i)
