@@ -1,6 +1,7 @@
 // The whole public API: `#include <descent/descent.hpp>`.
 #pragma once
 #include "descent/autograd/engine.hpp"
+#include "descent/autograd/gradcheck.hpp"
 #include "descent/autograd/grad_mode.hpp"
 #include "descent/core/generator.hpp"
 #include "descent/core/tensor.hpp"
