@@ -100,13 +100,15 @@ def w4(build, table, thread_counts, reps):
                       (th[0], "GF/s", 0) if th else None, f"{frac} (target {target} of peak)")
 
 
-def w1(build, table, thread_counts, reps, quick):
+def w1(build, table, thread_counts, reps, quick, w1_full_only):
     exe = os.path.join(build, "bench", "bench_w1")
     if not os.path.exists(exe):
         table.note("W1: not yet available (bench_w1 was not built)")
         return
     libtorch = os.path.join(build, "bench", "libtorch", "bench_w1_libtorch")
     configs = [(1000, 1000, "full batch"), (32, 10 if quick else 100, "batch 32"), (1, 10 if quick else 100, "batch 1")]
+    if w1_full_only:
+        configs = configs[:1]
     for t in thread_counts:
         for batch, epochs, label in configs:
             args = ["--batch", str(batch), "--epochs", str(epochs)]
@@ -130,13 +132,15 @@ def main():
     ap.add_argument("--reps", type=int, default=5)
     ap.add_argument("--only", default="W1,W2,W3,W4")
     ap.add_argument("--quick", action="store_true", help="fewer epochs for the per-step W1 runs")
+    ap.add_argument("--w1-full-only", action="store_true", help="W1: only the full-batch run")
+    ap.add_argument("--threads", default="", help="comma-separated thread counts (default: 1 and all cores)")
     a = ap.parse_args()
     reps = max(5, a.reps)
-    threads = sorted({1, os.cpu_count() or 1})
+    threads = [int(t) for t in a.threads.split(",")] if a.threads else sorted({1, os.cpu_count() or 1})
     only = set(a.only.split(","))
     table = Table()
     if "W1" in only:
-        w1(a.build, table, threads, reps, a.quick)
+        w1(a.build, table, threads, reps, a.quick, a.w1_full_only)
     if "W2" in only:
         table.note("W2 fmnist-mlp: not yet available in bench/ (deferred)")
     if "W3" in only:

@@ -3,7 +3,8 @@
 # Release with the benchmarks (own build folder, build/bench), then runs every workload that is
 # available for descent and for PyTorch at 1 thread and at all cores, and prints one table of
 # ratios (ours / theirs). Missing parts print "not yet available" instead of failing.
-#   bench/run.sh [--only W1,W4] [--reps 5] [--quick] [--micro]   (--micro: also Google Benchmark)
+#   bench/run.sh [--only W1,W4] [--reps 5] [--quick] [--w1-full-only] [--threads 1,2] [--micro]
+#   (--micro: also the Google Benchmark microbenchmarks; --quick: 10 epochs for W1 batch 32 / batch 1)
 # PyTorch gets its best thread setting: torch.set_num_threads(k), OMP_NUM_THREADS=k,
 # OPENBLAS_NUM_THREADS=1.
 set -euo pipefail

@@ -17,7 +17,13 @@ for n in [int(s) for s in a.sizes.split(",")]:
     A = torch.rand(n, n) * 2 - 1
     B = torch.rand(n, n) * 2 - 1
     C = torch.empty(n, n)
+    t0 = time.perf_counter()
     torch.mm(A, B, out=C)
+    if time.perf_counter() - t0 > 2.0:
+        # Debian's torch calls whatever libblas.so.3 is selected; the reference (netlib) BLAS
+        # takes minutes at n = 2048. Say so instead of timing it.
+        print(f"NOTE torch.mm n={n} took {time.perf_counter() - t0:.1f} s once: slow BLAS, larger sizes skipped")
+        break
     inner = 1
     while True:
         t0 = time.perf_counter()

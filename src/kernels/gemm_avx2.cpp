@@ -10,6 +10,7 @@
 #include <cstdlib>
 #include <cstring>
 #include <new>
+#include <type_traits>
 
 #include "gemm_isa.hpp"
 
@@ -81,18 +82,69 @@ struct Avx2Double {
     }
 };
 
+// 128-bit halves for the narrow path (N ≤ 4 floats / 2 doubles): a full-width row store
+// instead of a partial one. Same AVX2 + FMA target (VEX-encoded SSE with FMA).
+struct Avx2Float128 {
+    using T = float;
+    using reg = __m128;
+    static constexpr int W = 4;
+    static reg zero() { return _mm_setzero_ps(); }
+    static reg loadu(const T* p) { return _mm_loadu_ps(p); }
+    static reg bcast(const T* p) { return _mm_broadcast_ss(p); }
+    static reg set1(T x) { return _mm_set1_ps(x); }
+    static reg fma(reg a, reg b, reg c) { return _mm_fmadd_ps(a, b, c); }
+    static reg mul(reg a, reg b) { return _mm_mul_ps(a, b); }
+    static reg add(reg a, reg b) { return _mm_add_ps(a, b); }
+    static void storeu(T* p, reg r) { _mm_storeu_ps(p, r); }
+    static reg load_part(const T* p, int n) {
+        alignas(16) T tmp[4] = {0, 0, 0, 0};
+        for (int i = 0; i < n; ++i) tmp[i] = p[i];
+        return _mm_load_ps(tmp);
+    }
+    static void store_part(T* p, reg r, int n) {
+        if (n & 2) {
+            _mm_storel_pi(reinterpret_cast<__m64*>(p), r);
+            p += 2;
+            r = _mm_movehl_ps(r, r);
+        }
+        if (n & 1) _mm_store_ss(p, r);
+    }
+};
+
+struct Avx2Double128 {
+    using T = double;
+    using reg = __m128d;
+    static constexpr int W = 2;
+    static reg zero() { return _mm_setzero_pd(); }
+    static reg loadu(const T* p) { return _mm_loadu_pd(p); }
+    static reg bcast(const T* p) { return _mm_loaddup_pd(p); }
+    static reg set1(T x) { return _mm_set1_pd(x); }
+    static reg fma(reg a, reg b, reg c) { return _mm_fmadd_pd(a, b, c); }
+    static reg mul(reg a, reg b) { return _mm_mul_pd(a, b); }
+    static reg add(reg a, reg b) { return _mm_add_pd(a, b); }
+    static void storeu(T* p, reg r) { _mm_storeu_pd(p, r); }
+    static reg load_part(const T* p, int) { return _mm_load_sd(p); }  // n == 1
+    static void store_part(T* p, reg r, int) { _mm_store_sd(p, r); }
+};
+
 template <class V>
 struct Blocking;
+template <>
+struct Blocking<Avx2Float128> {};
+template <>
+struct Blocking<Avx2Double128> {};
 // KC·NR·size (one B micro-panel) stays in the 32 KiB L1; MC·KC·size (one A block) in half of L2.
 template <>
 struct Blocking<Avx2Float> {
     static constexpr int MR = 6, NV = 2, MR1 = 12;
     static constexpr std::int64_t KC = 256, MC = 144, NC = 4080;
+    using Narrow = Avx2Float128;
 };
 template <>
 struct Blocking<Avx2Double> {
     static constexpr int MR = 6, NV = 2, MR1 = 12;
     static constexpr std::int64_t KC = 256, MC = 72, NC = 4080;
+    using Narrow = Avx2Double128;
 };
 
 #include "gemm_impl.hpp"

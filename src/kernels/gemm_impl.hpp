@@ -5,7 +5,7 @@
 // Small path: B packed whole, A read in place, no threads; for shapes where packing would dominate.
 //
 // Include this file only inside an anonymous namespace, after the including file's
-// `#pragma GCC target`, with <algorithm>, <cstdlib>, <cstring>, <new> and <omp.h> included
+// `#pragma GCC target`, with <algorithm>, <cstdlib>, <cstring>, <new>, <type_traits> and <omp.h> included
 // before that pragma: every instruction set then gets its own internal copy of these templates
 // (no two object files export one symbol compiled for different CPUs).
 //
@@ -13,7 +13,8 @@
 // set1(x), fma(a, b, c) = a·b + c, mul(a, b), storeu(p, r), load_part(p, n), store_part(p, r, n)
 // (the first n < W lanes; other addresses are never touched).
 // Blocking<V> provides MR, NV (NR = NV·W), KC, MC, NC for the packed path and MR1 (rows of the
-// one-vector-wide tile the small path uses when N ≤ W).
+// one-vector-wide tile the small path uses when N ≤ W), and optionally Narrow: a narrower
+// vector type for the narrow path.
 
 // Scratch memory, kept per thread and grown on demand, so a steady state allocates nothing.
 struct Scratch {
@@ -189,6 +190,28 @@ void pack_b_panel(const typename V::T* B, std::int64_t rs, std::int64_t cs, std:
     }
 }
 
+// Packs panels [q0, q1) of depth [0, kc) × columns [0, nc) of B, panel q at dst + q·NR·kc. A row-major
+// B is read row by row (one sequential stream, which the hardware prefetcher follows) and each row
+// is scattered over the panels; a transposed B is packed panel by panel.
+template <class V, int NV>
+void pack_b_panels(const typename V::T* B, std::int64_t rs, std::int64_t cs, std::int64_t nc, std::int64_t kc,
+                   std::int64_t q0, std::int64_t q1, typename V::T* __restrict dst) {
+    using T = typename V::T;
+    constexpr int W = V::W, NR = NV * W;
+    const std::int64_t full_end = std::min(q1, nc / NR);  // panels [q0, full_end) have NR columns
+    if (cs == 1 && full_end > q0) {
+        for (std::int64_t k = 0; k < kc; ++k) {
+            const T* src = B + k * rs;
+            for (std::int64_t q = q0; q < full_end; ++q)
+#pragma GCC unroll 4
+                for (int v = 0; v < NV; ++v) V::storeu(dst + q * NR * kc + k * NR + v * W, V::loadu(src + q * NR + v * W));
+        }
+        q0 = full_end;
+    }
+    for (std::int64_t q = q0; q < q1; ++q)
+        pack_b_panel<V, NV>(B + q * NR * cs, rs, cs, std::min<std::int64_t>(NR, nc - q * NR), kc, dst + q * NR * kc);
+}
+
 // Splits `nt` threads into a tm × tn grid over (M panels, N panels) with the least work per thread;
 // ties go to splitting M, whose threads share one packed B.
 inline void thread_grid(int nt, std::int64_t m_panels, std::int64_t n_panels, int& tm, int& tn) {
@@ -229,9 +252,8 @@ void gemm_packed(const Args<typename V::T>& g, int nt) {
             const std::int64_t np = (nc + NR - 1) / NR;
             for (std::int64_t pc = 0; pc < K; pc += KC) {
                 const std::int64_t kc = std::min(KC, K - pc);
-                for (std::int64_t q = tid * np / nthreads; q < (tid + 1) * np / nthreads; ++q)
-                    pack_b_panel<V, NV>(g.B + pc * b_rs + (jc + q * NR) * b_cs, b_rs, b_cs,
-                                        std::min<std::int64_t>(NR, nc - q * NR), kc, bbuf + q * NR * kc);
+                pack_b_panels<V, NV>(g.B + pc * b_rs + jc * b_cs, b_rs, b_cs, nc, kc, tid * np / nthreads,
+                                     (tid + 1) * np / nthreads, bbuf);
 #pragma omp barrier
                 const T beta = pc == 0 ? g.beta : T(1);
                 const std::int64_t q0 = tj * np / tn, q1 = (tj + 1) * np / tn;
@@ -402,10 +424,24 @@ void gemm_narrow(const Args<typename V::T>& g, int nt) {
     }
 }
 
+// Blocking<V>::Narrow, where given, is a narrower vector type for the narrow path: with
+// N ≤ its width a row of C is one full store rather than a partial one.
+template <class V, class = void>
+struct NarrowOf {
+    using type = V;
+};
+template <class V>
+struct NarrowOf<V, std::void_t<typename Blocking<V>::Narrow>> {
+    using type = typename Blocking<V>::Narrow;
+};
+
 template <class V>
 void gemm_small(const Args<typename V::T>& g, int nt) {
     using Bk = Blocking<V>;
-    if (g.N <= V::W && g.K <= kNarrowMaxK)
+    using Half = typename NarrowOf<V>::type;
+    if (g.N <= Half::W && g.K <= kNarrowMaxK)
+        gemm_narrow<Half>(g, nt);
+    else if (g.N <= V::W && g.K <= kNarrowMaxK)
         gemm_narrow<V>(g, nt);
     else if (g.N <= V::W)
         gemm_small_nv<V, 1, Bk::MR1>(g, nt);
