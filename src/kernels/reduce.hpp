@@ -1,6 +1,9 @@
 // Sum-style reduction over a set of dims. Shapes: in [d0..dn-1] → out with the
 // reduced dims kept as 1. Accumulates in double (int64 for integers) so float32
 // sums do not drift with length, then converts once.
+// sum_reduce takes tight loops for a contiguous input whose reduced dims are all leading
+// (e.g. a bias gradient, [N, C] → [C]) or all trailing (row sums, the full sum);
+// sum_reduce_reference is the generic strided loop, the fallback and the test oracle.
 #pragma once
 #include <vector>
 
@@ -11,7 +14,7 @@ namespace descent::kernels {
 
 /// out[j] = Σ_{i ↦ j} in[i], out of shape `kept` (reduced dims = 1), dtype `out_dtype`.
 template <class T>
-Tensor sum_reduce(const Tensor& in, const std::vector<bool>& reduce, DType out_dtype) {
+Tensor sum_reduce_reference(const Tensor& in, const std::vector<bool>& reduce, DType out_dtype) {
     Shape kept = in.shape();
     for (std::size_t d = 0; d < kept.size(); ++d)
         if (reduce[d]) kept[d] = 1;
@@ -41,6 +44,71 @@ Tensor sum_reduce(const Tensor& in, const std::vector<bool>& reduce, DType out_d
         using R = decltype(tag);
         R* o = out.data_ptr<R>();
         for (std::size_t i = 0; i < acc.size(); ++i) o[i] = static_cast<R>(acc[i]);
+    });
+    return out;
+}
+
+namespace detail {
+// Σ x[0..n) in Acc with eight independent partial sums: the compiler vectorizes them (no
+// reassociation of one running sum is needed), and the additions overlap.
+template <class Acc, class T>
+Acc sum_contiguous(const T* x, std::int64_t n) {
+    Acc s[8] = {};
+    std::int64_t i = 0;
+    for (; i + 8 <= n; i += 8)
+        for (int j = 0; j < 8; ++j) s[j] += static_cast<Acc>(x[i + j]);
+    for (; i < n; ++i) s[0] += static_cast<Acc>(x[i]);
+    return ((s[0] + s[1]) + (s[2] + s[3])) + ((s[4] + s[5]) + (s[6] + s[7]));
+}
+}  // namespace detail
+
+/// As sum_reduce_reference, with tight loops for contiguous inputs reduced over leading or trailing dims.
+template <class T>
+Tensor sum_reduce(const Tensor& in, const std::vector<bool>& reduce, DType out_dtype) {
+    const Shape& shape = in.shape();
+    const std::size_t nd = shape.size();
+    std::int64_t numel = 1;
+    for (auto d : shape) numel *= d;
+    if (!in.is_contiguous() || numel == 0) return sum_reduce_reference<T>(in, reduce, out_dtype);
+    // The reduced dims (ignoring size-1 dims) must all lead or all trail the kept ones.
+    bool prefix = true, suffix = true;
+    {
+        bool seen_kept = false;
+        for (std::size_t d = 0; d < nd; ++d) {
+            if (shape[d] == 1) continue;
+            if (!reduce[d]) seen_kept = true;
+            else if (seen_kept) prefix = false;
+        }
+        bool seen_reduced = false;
+        for (std::size_t d = 0; d < nd; ++d) {
+            if (shape[d] == 1) continue;
+            if (reduce[d]) seen_reduced = true;
+            else if (seen_reduced) suffix = false;
+        }
+    }
+    if (!prefix && !suffix) return sum_reduce_reference<T>(in, reduce, out_dtype);
+    Shape kept = shape;
+    std::int64_t reduced = 1;
+    for (std::size_t d = 0; d < nd; ++d)
+        if (reduce[d]) reduced *= kept[d], kept[d] = 1;
+    const std::int64_t outer = numel / reduced;  // elements of the result
+    using Acc = std::conditional_t<std::is_floating_point_v<T>, double, std::int64_t>;
+    const T* p = static_cast<const T*>(in.impl()->storage->data) + in.storage_offset();
+    Tensor out = make_tensor(kept, out_dtype);
+    visit_dtype(out_dtype, [&](auto tag) {
+        using R = decltype(tag);
+        R* o = out.data_ptr<R>();
+        if (suffix) {  // out[r] = Σ_j in[r·reduced + j]
+            for (std::int64_t r = 0; r < outer; ++r)
+                o[r] = static_cast<R>(detail::sum_contiguous<Acc>(p + r * reduced, reduced));
+        } else {  // prefix: out[j] = Σ_r in[r·outer + j]
+            std::vector<Acc> acc(static_cast<std::size_t>(outer), Acc(0));
+            for (std::int64_t r = 0; r < reduced; ++r) {
+                const T* x = p + r * outer;
+                for (std::int64_t j = 0; j < outer; ++j) acc[j] += static_cast<Acc>(x[j]);
+            }
+            for (std::int64_t j = 0; j < outer; ++j) o[j] = static_cast<R>(acc[j]);
+        }
     });
     return out;
 }
