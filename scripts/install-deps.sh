@@ -4,6 +4,7 @@
 set -euo pipefail
 packages=(
   cmake g++ make pkg-config      # build
+  ccache                         # shares compiled objects between the release and sanitizer builds
   libgtest-dev                   # tests (GoogleTest)
   libbenchmark-dev               # microbenchmarks (Google Benchmark)
   libcairo2-dev                  # plots (PNG, SVG)
