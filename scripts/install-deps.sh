@@ -4,7 +4,7 @@
 set -euo pipefail
 packages=(
   cmake g++ make pkg-config      # build
-  ccache                         # shares compiled objects between the release and sanitizer builds
+  ccache                         # caches compiled objects, so rebuilds of unchanged files are instant
   libgtest-dev                   # tests (GoogleTest)
   libbenchmark-dev               # microbenchmarks (Google Benchmark)
   libcairo2-dev                  # plots (PNG, SVG)
