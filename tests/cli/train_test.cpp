@@ -46,7 +46,7 @@ std::string slurp(const fs::path& path) {
     return s.str();
 }
 
-Result descent(const std::string& args) {
+Result run_descent(const std::string& args) {
     static int counter = 0;
     const fs::path out = scratch() / ("out" + std::to_string(counter) + ".txt");
     const fs::path err = scratch() / ("err" + std::to_string(counter++) + ".txt");
@@ -69,15 +69,15 @@ const char* kGoodModel = R"("model": [{"type": "Flatten"}, {"type": "Linear", "i
 }  // namespace
 
 TEST(TrainCli, BadOptionsExitWith2) {
-    EXPECT_EQ(descent("train fmnist-mlp --epochs 0").code, 2);
-    EXPECT_EQ(descent("train fmnist-mlp --no-such-option").code, 2);
-    EXPECT_EQ(descent("train fmnist-mlp --lr -1").code, 2);
-    const Result unknown = descent("train no-such-recipe --out " + (scratch() / "x").string());
+    EXPECT_EQ(run_descent("train fmnist-mlp --epochs 0").code, 2);
+    EXPECT_EQ(run_descent("train fmnist-mlp --no-such-option").code, 2);
+    EXPECT_EQ(run_descent("train fmnist-mlp --lr -1").code, 2);
+    const Result unknown = run_descent("train no-such-recipe --out " + (scratch() / "x").string());
     EXPECT_EQ(unknown.code, 2);
     EXPECT_NE(unknown.err.find("no-such-recipe"), std::string::npos) << unknown.err;
-    EXPECT_EQ(descent("train").code, 2);  // neither recipe nor config
-    EXPECT_EQ(descent("eval").code, 2);   // no model file
-    EXPECT_EQ(descent("eval " + (scratch() / "missing.safetensors").string()).code, 2);
+    EXPECT_EQ(run_descent("train").code, 2);  // neither recipe nor config
+    EXPECT_EQ(run_descent("eval").code, 2);   // no model file
+    EXPECT_EQ(run_descent("eval " + (scratch() / "missing.safetensors").string()).code, 2);
 }
 
 TEST(TrainCli, ConfigErrorsNameTheKey) {
@@ -103,11 +103,11 @@ TEST(TrainCli, ConfigErrorsNameTheKey) {
     int i = 0;
     for (const auto& c : cases) {
         const fs::path p = write_config("bad" + std::to_string(i++) + ".json", c.config);
-        const Result r = descent("train --config '" + p.string() + "' --out '" + (scratch() / "bad").string() + "'");
+        const Result r = run_descent("train --config '" + p.string() + "' --out '" + (scratch() / "bad").string() + "'");
         EXPECT_EQ(r.code, 2) << c.config << "\n" << r.err;
         EXPECT_NE(r.err.find(c.key + ":"), std::string::npos) << "expected the key '" << c.key << "' in: " << r.err;
     }
-    const Result not_json = descent("train --config '" + write_config("nj.json", "{model: ").string() + "'");
+    const Result not_json = run_descent("train --config '" + write_config("nj.json", "{model: ").string() + "'");
     EXPECT_EQ(not_json.code, 2);
     EXPECT_NE(not_json.err.find("not valid JSON"), std::string::npos) << not_json.err;
 }
@@ -116,7 +116,7 @@ TEST(TrainCli, ConfigErrorsNameTheKey) {
 TEST(TrainCli, FmnistCnnOneEpochOn5000ImagesReaches70Percent) {
     if (!have_fashion_mnist()) GTEST_SKIP() << "dataset-fashion-mnist is not installed";
     const fs::path out = scratch() / "cnn";
-    const Result r = descent("train fmnist-cnn --epochs 1 --limit-train 5000 --limit-test 1000 --out '" + out.string() + "'");
+    const Result r = run_descent("train fmnist-cnn --epochs 1 --limit-train 5000 --limit-test 1000 --out '" + out.string() + "'");
     ASSERT_EQ(r.code, 0) << r.out << r.err;
     std::smatch m;
     ASSERT_TRUE(std::regex_search(r.out, m, std::regex(R"(Epoch \[1/1\]  train loss ([0-9.]+)  test loss ([0-9.]+)  test acc ([0-9.]+))")))
@@ -131,7 +131,7 @@ TEST(TrainCli, FmnistCnnOneEpochOn5000ImagesReaches70Percent) {
 
     // eval reads the recipe from the file, prints per-class scores and writes the pictures.
     const fs::path eval_out = scratch() / "eval";
-    const Result e = descent("eval '" + (out / "best.safetensors").string() + "' --limit-test 1000 --out '" +
+    const Result e = run_descent("eval '" + (out / "best.safetensors").string() + "' --limit-test 1000 --out '" +
                              eval_out.string() + "'");
     ASSERT_EQ(e.code, 0) << e.out << e.err;
     std::smatch em;
@@ -148,9 +148,9 @@ TEST(TrainCli, ResumeContinuesExactly) {
     if (!have_fashion_mnist()) GTEST_SKIP() << "dataset-fashion-mnist is not installed";
     const std::string common = " --limit-train 600 --limit-test 200 --batch-size 64 --seed 7 --quiet";
     const fs::path straight = scratch() / "straight", first = scratch() / "first", resumed = scratch() / "resumed";
-    ASSERT_EQ(descent("train fmnist-mlp --epochs 2 --out '" + straight.string() + "'" + common).code, 0);
-    ASSERT_EQ(descent("train fmnist-mlp --epochs 1 --out '" + first.string() + "'" + common).code, 0);
-    const Result r = descent("train fmnist-mlp --epochs 2 --resume '" + (first / "last.safetensors").string() +
+    ASSERT_EQ(run_descent("train fmnist-mlp --epochs 2 --out '" + straight.string() + "'" + common).code, 0);
+    ASSERT_EQ(run_descent("train fmnist-mlp --epochs 1 --out '" + first.string() + "'" + common).code, 0);
+    const Result r = run_descent("train fmnist-mlp --epochs 2 --resume '" + (first / "last.safetensors").string() +
                              "' --out '" + resumed.string() + "'" + common);
     ASSERT_EQ(r.code, 0) << r.out << r.err;
     const io::Checkpoint a = io::load_checkpoint((straight / "last.safetensors").string());
