@@ -114,7 +114,7 @@ TEST(TrainCli, ConfigErrorsNameTheKey) {
 
 // CI's short W3: one epoch of fmnist-cnn on the first 5,000 training images.
 TEST(TrainCli, FmnistCnnOneEpochOn5000ImagesReaches70Percent) {
-    if (!have_fashion_mnist()) GTEST_SKIP() << "dataset-fashion-mnist is not installed";
+    ASSERT_TRUE(have_fashion_mnist()) << "dataset-fashion-mnist is not installed (scripts/install-deps.sh installs it)";
     const fs::path out = scratch() / "cnn";
     const Result r = run_descent("train fmnist-cnn --epochs 1 --limit-train 5000 --limit-test 1000 --out '" + out.string() + "'");
     ASSERT_EQ(r.code, 0) << r.out << r.err;
@@ -145,7 +145,7 @@ TEST(TrainCli, FmnistCnnOneEpochOn5000ImagesReaches70Percent) {
 
 // Resumed after epoch 1, a 2-epoch run ends bit for bit where the straight run ends.
 TEST(TrainCli, ResumeContinuesExactly) {
-    if (!have_fashion_mnist()) GTEST_SKIP() << "dataset-fashion-mnist is not installed";
+    ASSERT_TRUE(have_fashion_mnist()) << "dataset-fashion-mnist is not installed (scripts/install-deps.sh installs it)";
     const std::string common = " --limit-train 600 --limit-test 200 --batch-size 64 --seed 7 --quiet";
     const fs::path straight = scratch() / "straight", first = scratch() / "first", resumed = scratch() / "resumed";
     ASSERT_EQ(run_descent("train fmnist-mlp --epochs 2 --out '" + straight.string() + "'" + common).code, 0);

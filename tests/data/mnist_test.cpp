@@ -146,7 +146,7 @@ TEST(FashionMNIST, ClassNames) {
 }
 
 TEST(FashionMNIST, DebianTestSplit) {
-    if (!fs::exists(kFashionMNISTRoot)) GTEST_SKIP() << "dataset-fashion-mnist is not installed";
+    ASSERT_TRUE(fs::exists(kFashionMNISTRoot)) << "dataset-fashion-mnist is not installed (scripts/install-deps.sh installs it)";
     FashionMNIST test({.train = false});
     ASSERT_EQ(test.size(), 10000);
     Example b = test.get_batch({0, 1, 9999});
