@@ -96,10 +96,10 @@ struct Avx2Float128 {
     static reg mul(reg a, reg b) { return _mm_mul_ps(a, b); }
     static reg add(reg a, reg b) { return _mm_add_ps(a, b); }
     static void storeu(T* p, reg r) { _mm_storeu_ps(p, r); }
-    static reg load_part(const T* p, int n) {
-        alignas(16) T tmp[4] = {0, 0, 0, 0};
-        for (int i = 0; i < n; ++i) tmp[i] = p[i];
-        return _mm_load_ps(tmp);
+    static reg load_part(const T* p, int n) {  // n in [1, 3]; lanes past n are zero
+        if (n == 1) return _mm_load_ss(p);
+        const __m128 lo = _mm_castpd_ps(_mm_load_sd(reinterpret_cast<const double*>(p)));
+        return n == 2 ? lo : _mm_movelh_ps(lo, _mm_load_ss(p + 2));
     }
     static void store_part(T* p, reg r, int n) {
         if (n & 2) {

@@ -369,7 +369,8 @@ void narrow_rows(const Args<typename V::T>& g, std::int64_t i0, std::int64_t i1,
     const R va = V::set1(g.alpha), vb = V::set1(g.beta);
     const bool read_c = g.beta != T(0);
     const int n = static_cast<int>(g.N);
-    auto row = [&](std::int64_t i) {
+    // Inlined by force: GCC otherwise keeps this body out of line and pays a call per row.
+    auto row = [&](std::int64_t i) __attribute__((always_inline)) {
         const T* a = A + i * a_rs;
         R acc = V::mul(V::bcast(a), b[0]);
 #pragma GCC unroll 8
