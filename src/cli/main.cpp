@@ -70,8 +70,7 @@ void add_common(CLI::App* cmd, CommonArgs& c) {
 }  // namespace
 
 int main(int argc, char** argv) {
-    CLI::App app{"descent: build, train and optimize neural networks in C++20, with PyTorch's semantics.\n"
-                 "The commands below train small classifiers of 2-D points and draw what they learned."};
+    CLI::App app{"descent: build, train and optimize neural networks in C++20, with PyTorch's semantics."};
     app.name("descent");
     app.set_version_flag("--version", "descent 0.1.0");
     app.require_subcommand(1);
@@ -86,7 +85,8 @@ int main(int argc, char** argv) {
     DemoArgs demo_args;
     CLI::App* demo = app.add_subcommand(
         "demo", "Train the book's example (Linear(2,4) → ReLU → Linear(4,1) → Sigmoid, BCELoss, SGD lr=0.1, "
-                "1000 epochs, full batch) or a variant of it; write loss.png and classification.png into --out");
+                "1000 epochs, full batch) or a variant of it on 2-D points; write loss.png, classification.png and "
+                "summary.json into --out");
     add_common(demo, demo_args.common);
     demo->add_option("--optimizer", demo_args.optimizer,
                      "Optimizer: " + joined(optimizer_names()) + " (momentum = SGD with momentum 0.9)")
@@ -107,7 +107,8 @@ int main(int argc, char** argv) {
     CLI::App* compare = app.add_subcommand(
         "compare", "Train the same model from the same initial weights once per combination of --optimizer, --batch, "
                    "--lr and --momentum; write one chart of all loss curves and a grid of decision regions, and print "
-                   "a table (final loss, accuracy, steps, time) with the best run marked");
+                   "a table (final loss, accuracy, steps, time) with the best run marked; write loss_curves.png, "
+                   "regions.png and results.json into --out");
     add_common(compare, cmp.common);
     compare->add_option("--optimizer", cmp.optimizers, "Optimizers, comma-separated: " + joined(optimizer_names()))
         ->delimiter(',')

@@ -71,7 +71,7 @@ void MNIST::load(const std::string& name, const std::string& package) {
     for (std::int64_t i = 0; i < count_; ++i) {
         labels_[i] = labels.data[i];
         DESCENT_CHECK(labels_[i] < num_classes, name, ": ", labels_path, ": label ", labels_[i], " of example ", i,
-                      " (byte offset ", 8 + i, " of the decompressed data) is not a class index below ", num_classes);
+                      " (byte offset ", 8 + i, " of the uncompressed file) is not a class index below ", num_classes);
     }
     pixels_ = std::move(images.data);
 }

@@ -61,7 +61,6 @@ void FieldLoader::field(const char* name, Tensor& value) {
     // An own copy in the parameter's dtype (torch casts floating state the same way).
     Tensor src = t->detach();
     value = src.dtype() == param_.dtype() ? src.clone() : src.to(param_.dtype()).contiguous();
-    if (value.is_same(*t)) value = value.clone();
 }
 
 void check_params(const std::vector<Tensor>& params, const std::string& optimizer) {
