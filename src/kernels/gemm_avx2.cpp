@@ -98,7 +98,8 @@ struct Avx2Float128 {
     static void storeu(T* p, reg r) { _mm_storeu_ps(p, r); }
     static reg load_part(const T* p, int n) {  // n in [1, 3]; lanes past n are zero
         if (n == 1) return _mm_load_ss(p);
-        const __m128 lo = _mm_castpd_ps(_mm_load_sd(reinterpret_cast<const double*>(p)));
+        // _mm_loadu_si64 reads 8 bytes at any alignment (p is only float-aligned).
+        const __m128 lo = _mm_castsi128_ps(_mm_loadu_si64(p));
         return n == 2 ? lo : _mm_movelh_ps(lo, _mm_load_ss(p + 2));
     }
     static void store_part(T* p, reg r, int n) {
