@@ -84,9 +84,45 @@ PoolGeom pool_geom(const Tensor& x, Size2 k, Size2 stride, Size2 pad, Size2 dil,
 // data would mispredict half of them). A window entirely in the padding (possible with
 // dilation) keeps −inf and index −1, so it passes no gradient (PyTorch returns an arbitrary
 // index there).
+// Fast path: every window lies inside the input (no padding, no dilation, no ceil_mode
+// overhang), so there is no clipping to do and the taps of a K×K window are a fixed
+// pattern the compiler unrolls. The scan order and the NaN rule are those above.
+template <int K, class T>
+void max_pool_forward_full_windows(const T* x, const PoolGeom& g, T* y, std::int64_t* idx) {
+    const std::int64_t HW = g.H * g.W, OHW = g.OH * g.OW, W = g.W, sh = g.sh, sw = g.sw, OH = g.OH, OW = g.OW;
+#pragma omp parallel for schedule(static) num_threads(pool_threads(g.planes * OHW * K * K))
+    for (std::int64_t p = 0; p < g.planes; ++p) {
+        const T* xp = x + p * HW;
+        T* yp = y + p * OHW;
+        std::int64_t* ip = idx + p * OHW;
+        for (std::int64_t oh = 0; oh < OH; ++oh) {
+            const std::int64_t row = oh * sh * W;
+            for (std::int64_t ow = 0; ow < OW; ++ow) {
+                const std::int64_t first = row + ow * sw;
+                T best = xp[first];
+                std::int64_t best_i = first;
+                for (int kh = 0; kh < K; ++kh)
+                    for (int kw = (kh == 0 ? 1 : 0); kw < K; ++kw) {
+                        const std::int64_t i = first + kh * W + kw;
+                        const T v = xp[i];
+                        const bool take = (v > best) | (v != v);
+                        best = take ? v : best;
+                        best_i = take ? i : best_i;
+                    }
+                yp[oh * OW + ow] = best;
+                ip[oh * OW + ow] = best_i;
+            }
+        }
+    }
+}
+
 template <class T>
 void max_pool_forward(const T* x, const PoolGeom& geom, T* y, std::int64_t* idx) {
     const PoolGeom g = geom;  // a local copy: stores through idx cannot alias it
+    const bool full_windows = g.ph == 0 && g.pw == 0 && g.dh == 1 && g.dw == 1 && g.kh == g.kw &&
+                              (g.OH - 1) * g.sh + g.kh <= g.H && (g.OW - 1) * g.sw + g.kw <= g.W;
+    if (full_windows && g.kh == 2) return max_pool_forward_full_windows<2>(x, g, y, idx);
+    if (full_windows && g.kh == 3) return max_pool_forward_full_windows<3>(x, g, y, idx);
     const std::int64_t HW = g.H * g.W, OHW = g.OH * g.OW;
 #pragma omp parallel for schedule(static) num_threads(pool_threads(g.planes * OHW * g.kh * g.kw))
     for (std::int64_t p = 0; p < g.planes; ++p) {

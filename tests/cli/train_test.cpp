@@ -112,16 +112,30 @@ TEST(TrainCli, ConfigErrorsNameTheKey) {
     EXPECT_NE(not_json.err.find("not valid JSON"), std::string::npos) << not_json.err;
 }
 
+// Under AddressSanitizer (the second CI build) the CNN runs ~20x slower: there the
+// short run below trains on fewer images and checks the whole path (train, save,
+// eval) for memory errors; the accuracy bar is checked by the optimized build.
+#ifdef __SANITIZE_ADDRESS__
+constexpr bool kSanitized = true;
+#else
+constexpr bool kSanitized = false;
+#endif
+
 // CI's short W3: one epoch of fmnist-cnn on the first 5,000 training images.
 TEST(TrainCli, FmnistCnnOneEpochOn5000ImagesReaches70Percent) {
     ASSERT_TRUE(have_fashion_mnist()) << "dataset-fashion-mnist is not installed (scripts/install-deps.sh installs it)";
     const fs::path out = scratch() / "cnn";
-    const Result r = run_descent("train fmnist-cnn --epochs 1 --limit-train 5000 --limit-test 1000 --out '" + out.string() + "'");
+    const std::string limits = kSanitized ? " --limit-train 512 --limit-test 1000" : " --limit-train 5000 --limit-test 1000";
+    const Result r = run_descent("train fmnist-cnn --epochs 1" + limits + " --out '" + out.string() + "'");
     ASSERT_EQ(r.code, 0) << r.out << r.err;
     std::smatch m;
     ASSERT_TRUE(std::regex_search(r.out, m, std::regex(R"(Epoch \[1/1\]  train loss ([0-9.]+)  test loss ([0-9.]+)  test acc ([0-9.]+))")))
         << r.out;
-    EXPECT_GE(std::stod(m[3]), 0.70) << r.out;
+    if (!kSanitized) {
+        EXPECT_GE(std::stod(m[3]), 0.70) << r.out;
+    }
+    // Even 512 images (4 steps) must take it well above chance (0.10).
+    EXPECT_GE(std::stod(m[3]), 0.25) << r.out;
     for (const char* f : {"last.safetensors", "best.safetensors", "loss.png", "accuracy.png"})
         EXPECT_TRUE(fs::exists(out / f)) << f;
     // best.safetensors holds the state_dict under PyTorch's names.

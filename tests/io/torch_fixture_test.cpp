@@ -45,7 +45,9 @@ void check_file(const std::string& file) {
             const std::vector<double> got = t->to_vector<double>();
             ASSERT_EQ(got.size(), values.size());
             for (std::size_t i = 0; i < got.size(); ++i)
-                if (!(std::isnan(got[i]) && std::isnan(values[i]))) EXPECT_EQ(got[i], values[i]) << "element " << i;
+                if (!(std::isnan(got[i]) && std::isnan(values[i]))) {
+                    EXPECT_EQ(got[i], values[i]) << "element " << i;
+                }
         }
         else
             EXPECT_EQ(t->to_vector<std::int64_t>(), info.at("values").get<std::vector<std::int64_t>>());

@@ -151,6 +151,49 @@ TEST(ConvReference, ThreadedResultIsDeterministic) {
 }
 
 // ---- max_pool2d -------------------------------------------------------------------------------
+// Output size as PyTorch defines it; 0 where no window fits.
+std::int64_t pooled(std::int64_t in, std::int64_t kk, std::int64_t ss, std::int64_t pp, std::int64_t dd, bool ceil_mode) {
+    const std::int64_t num = in + 2 * pp - dd * (kk - 1) - 1 + (ceil_mode ? ss - 1 : 0);
+    if (num < 0) return 0;
+    std::int64_t o = num / ss + 1;
+    if (ceil_mode && (o - 1) * ss >= in + pp) --o;
+    return o;
+}
+
+// max_pool2d forward and backward against direct loops over each window, on a shuffled
+// ramp (distinct values, so the maximum is unique in every window).
+void check_max_pool(Generator& g, std::int64_t N, std::int64_t C, std::int64_t H, std::int64_t W, Size2 k,
+                    const MaxPool2dArgs& args, const std::string& what) {
+    const Size2 s = args.stride, p = args.padding, d = args.dilation;
+    const std::int64_t OH = pooled(H, k.h, s.h, p.h, d.h, args.ceil_mode), OW = pooled(W, k.w, s.w, p.w, d.w, args.ceil_mode);
+    std::vector<double> xv(N * C * H * W);
+    for (std::size_t i = 0; i < xv.size(); ++i) xv[i] = static_cast<double>(i) * 0.25 - 3;
+    for (std::size_t i = xv.size(); i > 1; --i) std::swap(xv[i - 1], xv[g.below(i)]);
+    Tensor x = Tensor::from(xv, {N, C, H, W}, {.requires_grad = true});
+    Tensor y = max_pool2d(x, k, args);
+    ASSERT_EQ(y.shape(), (Shape{N, C, OH, OW})) << what;
+    const std::vector<double> dy = random_values(y.numel(), g);
+    y.backward(Tensor::from(dy, y.shape()));
+    std::vector<double> ey(y.numel()), edx(xv.size(), 0.0);
+    for (std::int64_t pl = 0; pl < N * C; ++pl)
+        for (std::int64_t i = 0; i < OH; ++i)
+            for (std::int64_t j = 0; j < OW; ++j) {
+                double best = -std::numeric_limits<double>::infinity();
+                std::int64_t at = -1;
+                for (std::int64_t a = 0; a < k.h; ++a)
+                    for (std::int64_t b = 0; b < k.w; ++b) {
+                        const std::int64_t h = i * s.h - p.h + a * d.h, w = j * s.w - p.w + b * d.w;
+                        if (h < 0 || h >= H || w < 0 || w >= W) continue;
+                        if (xv[(pl * H + h) * W + w] > best) best = xv[(pl * H + h) * W + w], at = (pl * H + h) * W + w;
+                    }
+                const std::int64_t o = (pl * OH + i) * OW + j;
+                ey[o] = best;  // −inf for a window entirely in the padding (possible with dilation)
+                if (at >= 0) edx[at] += dy[o];  // ... which passes no gradient
+            }
+    EXPECT_EQ(y.to_vector<double>(), ey) << what;
+    expect_near_all(x.grad(), edx, 1e-12, "max_pool2d " + what);
+}
+
 TEST(MaxPoolReference, RandomGeometriesMatchDirectLoops) {
     Generator g(99);
     int checked = 0;
@@ -159,46 +202,30 @@ TEST(MaxPoolReference, RandomGeometriesMatchDirectLoops) {
         const Size2 k{pick(g, 1, 4), pick(g, 1, 4)}, s{pick(g, 1, 3), pick(g, 1, 3)};
         const Size2 p{pick(g, 0, k.h / 2), pick(g, 0, k.w / 2)}, d{pick(g, 1, 2), pick(g, 1, 2)};
         const bool ceil_mode = g.below(2) == 1;
-        auto out_size = [&](std::int64_t in, std::int64_t kk, std::int64_t ss, std::int64_t pp, std::int64_t dd) {
-            const std::int64_t num = in + 2 * pp - dd * (kk - 1) - 1 + (ceil_mode ? ss - 1 : 0);
-            if (num < 0) return std::int64_t{0};
-            std::int64_t o = num / ss + 1;
-            if (ceil_mode && (o - 1) * ss >= in + pp) --o;
-            return o;
-        };
-        const std::int64_t OH = out_size(H, k.h, s.h, p.h, d.h), OW = out_size(W, k.w, s.w, p.w, d.w);
-        if (OH < 1 || OW < 1) continue;
+        if (pooled(H, k.h, s.h, p.h, d.h, ceil_mode) < 1 || pooled(W, k.w, s.w, p.w, d.w, ceil_mode) < 1) continue;
         ++checked;
-        // Distinct values (a shuffled ramp) so the maximum is unique in every window.
-        std::vector<double> xv(N * C * H * W);
-        for (std::size_t i = 0; i < xv.size(); ++i) xv[i] = static_cast<double>(i) * 0.25 - 3;
-        for (std::size_t i = xv.size(); i > 1; --i) std::swap(xv[i - 1], xv[g.below(i)]);
-        Tensor x = Tensor::from(xv, {N, C, H, W}, {.requires_grad = true});
-        const MaxPool2dArgs args{.stride = s, .padding = p, .dilation = d, .ceil_mode = ceil_mode};
-        Tensor y = max_pool2d(x, k, args);
-        ASSERT_EQ(y.shape(), (Shape{N, C, OH, OW})) << "case " << checked;
-        const std::vector<double> dy = random_values(y.numel(), g);
-        y.backward(Tensor::from(dy, y.shape()));
-        std::vector<double> ey(y.numel()), edx(xv.size(), 0.0);
-        for (std::int64_t pl = 0; pl < N * C; ++pl)
-            for (std::int64_t i = 0; i < OH; ++i)
-                for (std::int64_t j = 0; j < OW; ++j) {
-                    double best = -std::numeric_limits<double>::infinity();
-                    std::int64_t at = -1;
-                    for (std::int64_t a = 0; a < k.h; ++a)
-                        for (std::int64_t b = 0; b < k.w; ++b) {
-                            const std::int64_t h = i * s.h - p.h + a * d.h, w = j * s.w - p.w + b * d.w;
-                            if (h < 0 || h >= H || w < 0 || w >= W) continue;
-                            if (xv[(pl * H + h) * W + w] > best) best = xv[(pl * H + h) * W + w], at = (pl * H + h) * W + w;
-                        }
-                    const std::int64_t o = (pl * OH + i) * OW + j;
-                    ey[o] = best;  // −inf for a window entirely in the padding (possible with dilation)
-                    if (at >= 0) edx[at] += dy[o];  // ... which passes no gradient
-                }
-        EXPECT_EQ(y.to_vector<double>(), ey) << "case " << checked;
-        expect_near_all(x.grad(), edx, 1e-12, "max_pool2d case " + std::to_string(checked));
+        check_max_pool(g, N, C, H, W, k, {.stride = s, .padding = p, .dilation = d, .ceil_mode = ceil_mode},
+                       "case " + std::to_string(checked));
     }
     EXPECT_EQ(checked, 150);
+}
+
+// The unpadded square windows of CNNs (2×2 and 3×3, any stride) take a fast path without
+// clipping; ceil_mode windows that overhang the input must still take the general one.
+TEST(MaxPoolReference, UnpaddedSquareWindowsMatchDirectLoops) {
+    Generator g(7);
+    int checked = 0;
+    for (std::int64_t k : {2, 3})
+        for (std::int64_t s : {1, 2, 3})
+            for (bool ceil_mode : {false, true})
+                for (int rep = 0; rep < 4; ++rep) {
+                    const std::int64_t H = pick(g, k, 12), W = pick(g, k, 12);
+                    check_max_pool(g, pick(g, 1, 3), pick(g, 1, 4), H, W, {k, k}, {.stride = s, .ceil_mode = ceil_mode},
+                                   "k " + std::to_string(k) + " s " + std::to_string(s) + " H " + std::to_string(H) +
+                                       " W " + std::to_string(W) + (ceil_mode ? " ceil" : ""));
+                    ++checked;
+                }
+    EXPECT_EQ(checked, 48);
 }
 
 TEST(MaxPoolReference, WindowInsideThePaddingGivesMinusInfinityAndIndexMinusOne) {

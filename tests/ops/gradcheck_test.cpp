@@ -127,10 +127,11 @@ TEST(OpTable, EveryPublicOpIsInTheTableOrListedAsNonDifferentiable) {
         EXPECT_GT(rows[name], 0) << "op `" << name << "` (include/descent/ops/" << file
                                  << ") is missing from tests/ops/op_table.cpp: add a row, or list it in "
                                  << "non_differentiable_ops() with the reason";
-        if (rows[name] > 0)
+        if (rows[name] > 0) {
             EXPECT_GE(rows[name], count) << "op `" << name << "` has " << count << " overloads in include/descent/ops/"
                                          << file << " but " << rows[name] << " rows in the op table: one row per "
                                          << "overload";
+        }
     }
 }
 

@@ -1,0 +1,96 @@
+// W2 and W3 (../shared/BENCHMARKS.md): Fashion-MNIST, pixels to [0, 1] then normalized
+// (mean 0.2860, std 0.3530); the MLP 784-256-128-10 (W2) or the two-conv CNN (W3);
+// cross-entropy on logits, Adam lr 1e-3, batch 128, shuffled every epoch.
+//   bench_fmnist --model mlp|cnn [--epochs 1] [--limit-train N]
+// Threads: OMP_NUM_THREADS. Prints `RESULT W2|W3 ...` lines for bench/run.sh; bench/torch_fmnist.py
+// is the PyTorch side, with the same loop. (`descent train fmnist-mlp|fmnist-cnn` is the same
+// training with checkpoints, plots and per-epoch test evaluation on top.)
+#include <algorithm>
+#include <chrono>
+#include <cstdio>
+#include <cstdlib>
+#include <memory>
+#include <string>
+#include <vector>
+
+#include "descent/data/mnist.hpp"
+#include "descent/data/tensor_dataset.hpp"
+#include "descent/data/transforms.hpp"
+#include "descent/descent.hpp"
+#include "descent/nn.hpp"
+#include "descent/optim/adam.hpp"
+
+using namespace descent;
+
+int main(int argc, char** argv) {
+    std::string which = "mlp";
+    std::int64_t epochs = 1, limit_train = 0;
+    for (int i = 1; i + 1 < argc; i += 2) {
+        const std::string a = argv[i];
+        if (a == "--model") which = argv[i + 1];
+        if (a == "--epochs") epochs = std::atoll(argv[i + 1]);
+        if (a == "--limit-train") limit_train = std::atoll(argv[i + 1]);
+    }
+    if (which != "mlp" && which != "cnn") {
+        std::fprintf(stderr, "bench_fmnist: --model must be mlp or cnn, got %s\n", which.c_str());
+        return 2;
+    }
+    manual_seed(0);
+    namespace T = data::transforms;
+    const T::Compose transform{{T::ToFloat{}, T::Normalize{.mean = {0.2860}, .std = {0.3530}}}};
+    const data::FashionMNIST train_set({.train = true, .transform = transform});
+    const data::FashionMNIST test_set({.train = false, .transform = transform});
+    // The whole sets as tensors, as the PyTorch side holds them.
+    auto all = [](const data::Dataset& d, std::int64_t limit) {
+        std::vector<std::int64_t> idx(static_cast<std::size_t>(limit > 0 ? std::min(limit, d.size()) : d.size()));
+        for (std::size_t i = 0; i < idx.size(); ++i) idx[i] = static_cast<std::int64_t>(i);
+        return d.get_batch(idx);
+    };
+    const data::Example train = all(train_set, limit_train), test = all(test_set, 0);
+
+    auto model = which == "mlp"
+                     ? std::make_unique<nn::Sequential>(nn::Flatten(), nn::Linear(784, 256), nn::ReLU(),
+                                                        nn::Linear(256, 128), nn::ReLU(), nn::Linear(128, 10))
+                     : std::make_unique<nn::Sequential>(
+                           nn::Conv2d(1, 32, 3, {.padding = 1}), nn::ReLU(), nn::MaxPool2d(2),
+                           nn::Conv2d(32, 64, 3, {.padding = 1}), nn::ReLU(), nn::MaxPool2d(2), nn::Flatten(),
+                           nn::Linear(3136, 128), nn::ReLU(), nn::Linear(128, 10));
+    nn::CrossEntropyLoss criterion;
+    optim::Adam optimizer(model->parameters(), {.lr = 1e-3});
+    const char* w = which == "mlp" ? "W2" : "W3";
+
+    const std::int64_t n = train.input.size(0), batch = 128;
+    std::vector<double> epoch_times;
+    for (std::int64_t epoch = 0; epoch < epochs; ++epoch) {
+        model->train();
+        const auto t0 = std::chrono::steady_clock::now();
+        const Tensor order = Tensor::from(data::randperm(n, default_generator()), {n});
+        double total = 0;
+        for (std::int64_t start = 0; start < n; start += batch) {
+            const Tensor i = order.narrow(0, start, std::min(batch, n - start));
+            Tensor loss = criterion((*model)(index_select(train.input, 0, i)), index_select(train.target, 0, i));
+            optimizer.zero_grad();
+            loss.backward();
+            optimizer.step();
+            total += loss.item() * static_cast<double>(i.size(0));
+        }
+        epoch_times.push_back(std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count());
+        std::printf("epoch %lld: train loss %.4f, %.2f s\n", static_cast<long long>(epoch + 1), total / n,
+                    epoch_times.back());
+    }
+    model->eval();
+    std::int64_t correct = 0;
+    {
+        NoGradGuard no_grad;
+        const std::int64_t m = test.input.size(0);
+        for (std::int64_t start = 0; start < m; start += 1000) {
+            const std::int64_t len = std::min<std::int64_t>(1000, m - start);
+            const Tensor pred = argmax((*model)(test.input.narrow(0, start, len)), 1);
+            correct += (pred == test.target.narrow(0, start, len)).sum().item<std::int64_t>();
+        }
+        std::sort(epoch_times.begin(), epoch_times.end());
+        std::printf("RESULT %s epoch_s %.3f s\n", w, epoch_times[epoch_times.size() / 2]);
+        std::printf("RESULT %s test_accuracy %.4f -\n", w, static_cast<double>(correct) / static_cast<double>(m));
+    }
+    return 0;
+}
