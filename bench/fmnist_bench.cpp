@@ -13,6 +13,7 @@
 #include <string>
 #include <vector>
 
+#include "descent/data/dataloader.hpp"
 #include "descent/data/mnist.hpp"
 #include "descent/data/tensor_dataset.hpp"
 #include "descent/data/transforms.hpp"
@@ -38,15 +39,16 @@ int main(int argc, char** argv) {
     manual_seed(0);
     namespace T = data::transforms;
     const T::Compose transform{{T::ToFloat{}, T::Normalize{.mean = {0.2860}, .std = {0.3530}}}};
-    const data::FashionMNIST train_set({.train = true, .transform = transform});
-    const data::FashionMNIST test_set({.train = false, .transform = transform});
-    // The whole sets as tensors, as the PyTorch side holds them.
-    auto all = [](const data::Dataset& d, std::int64_t limit) {
-        std::vector<std::int64_t> idx(static_cast<std::size_t>(limit > 0 ? std::min(limit, d.size()) : d.size()));
-        for (std::size_t i = 0; i < idx.size(); ++i) idx[i] = static_cast<std::int64_t>(i);
-        return d.get_batch(idx);
-    };
-    const data::Example train = all(train_set, limit_train), test = all(test_set, 0);
+    // Batches gathered from the pixel bytes and transformed per batch, as `descent train` does.
+    std::shared_ptr<const data::Dataset> train_set =
+        std::make_shared<data::FashionMNIST>(data::MNISTOptions{.train = true, .transform = transform});
+    if (limit_train > 0 && limit_train < train_set->size()) {
+        std::vector<std::int64_t> first(static_cast<std::size_t>(limit_train));
+        for (std::size_t i = 0; i < first.size(); ++i) first[i] = static_cast<std::int64_t>(i);
+        train_set = std::make_shared<data::Subset>(train_set, first);
+    }
+    data::DataLoader train_loader(train_set, {.batch_size = 128, .shuffle = true});
+    data::DataLoader test_loader(data::FashionMNIST({.train = false, .transform = transform}), {.batch_size = 1000});
 
     auto model = which == "mlp"
                      ? std::make_unique<nn::Sequential>(nn::Flatten(), nn::Linear(784, 256), nn::ReLU(),
@@ -59,38 +61,34 @@ int main(int argc, char** argv) {
     optim::Adam optimizer(model->parameters(), {.lr = 1e-3});
     const char* w = which == "mlp" ? "W2" : "W3";
 
-    const std::int64_t n = train.input.size(0), batch = 128;
+    const std::int64_t n = train_set->size();
     std::vector<double> epoch_times;
     for (std::int64_t epoch = 0; epoch < epochs; ++epoch) {
         model->train();
         const auto t0 = std::chrono::steady_clock::now();
-        const Tensor order = Tensor::from(data::randperm(n, default_generator()), {n});
         double total = 0;
-        for (std::int64_t start = 0; start < n; start += batch) {
-            const Tensor i = order.narrow(0, start, std::min(batch, n - start));
-            Tensor loss = criterion((*model)(index_select(train.input, 0, i)), index_select(train.target, 0, i));
+        for (auto [x, y] : train_loader) {
+            Tensor loss = criterion((*model)(x), y);
             optimizer.zero_grad();
             loss.backward();
             optimizer.step();
-            total += loss.item() * static_cast<double>(i.size(0));
+            total += loss.item() * static_cast<double>(x.size(0));
         }
         epoch_times.push_back(std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count());
         std::printf("epoch %lld: train loss %.4f, %.2f s\n", static_cast<long long>(epoch + 1), total / n,
                     epoch_times.back());
     }
     model->eval();
-    std::int64_t correct = 0;
+    std::int64_t correct = 0, seen = 0;
     {
         NoGradGuard no_grad;
-        const std::int64_t m = test.input.size(0);
-        for (std::int64_t start = 0; start < m; start += 1000) {
-            const std::int64_t len = std::min<std::int64_t>(1000, m - start);
-            const Tensor pred = argmax((*model)(test.input.narrow(0, start, len)), 1);
-            correct += (pred == test.target.narrow(0, start, len)).sum().item<std::int64_t>();
+        for (auto [x, y] : test_loader) {
+            correct += (argmax((*model)(x), 1) == y).sum().item<std::int64_t>();
+            seen += x.size(0);
         }
-        std::sort(epoch_times.begin(), epoch_times.end());
-        std::printf("RESULT %s epoch_s %.3f s\n", w, epoch_times[epoch_times.size() / 2]);
-        std::printf("RESULT %s test_accuracy %.4f -\n", w, static_cast<double>(correct) / static_cast<double>(m));
     }
+    std::sort(epoch_times.begin(), epoch_times.end());
+    std::printf("RESULT %s epoch_s %.3f s\n", w, epoch_times[epoch_times.size() / 2]);
+    std::printf("RESULT %s test_accuracy %.4f -\n", w, static_cast<double>(correct) / static_cast<double>(seen));
     return 0;
 }

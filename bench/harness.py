@@ -126,6 +126,29 @@ def w1(build, table, thread_counts, reps, quick, w1_full_only):
             table.note(f"W1 LibTorch peer ({t} thr): not yet available (bench_w1_libtorch not built)")
 
 
+def w23(build, table, thread_counts, reps, limit_train):
+    """W2 (fmnist-mlp) and W3 (fmnist-cnn): seconds per training epoch, peak memory and the test
+    accuracy after that epoch, each side running its own loop (bench_fmnist, torch_fmnist.py)."""
+    exe = os.path.join(build, "bench", "bench_fmnist")
+    if not os.path.exists(exe):
+        table.note("W2/W3: not yet available (bench_fmnist was not built)")
+        return
+    limit = ["--limit-train", str(limit_train)] if limit_train else []
+    if limit_train:
+        table.note(f"W2/W3: epochs of the first {limit_train} training images only (--limit-train)")
+    for w, model in (("W2", "mlp"), ("W3", "cnn")):
+        if w not in table.only:
+            continue
+        for t in thread_counts:
+            args = ["--model", model] + limit
+            o, _, o_mem = median_runs([exe] + args, t, reps)
+            th, _, th_mem = median_runs([PY, os.path.join(HERE, "torch_fmnist.py"), "--threads", str(t)] + args, t, reps)
+            table.add(w, "seconds per epoch", t, o.get((w, "epoch_s", t)), th.get((w, "epoch_s", t)), "<= 0.5")
+            table.add(w, "peak memory", t, o_mem, th_mem, "<= 0.5")
+            acc = (w, "test_accuracy", t)
+            table.add(w, "test accuracy, 1 epoch", t, o.get(acc), th.get(acc), "about 1")
+
+
 def main():
     ap = argparse.ArgumentParser()
     ap.add_argument("--build", required=True)
@@ -134,17 +157,17 @@ def main():
     ap.add_argument("--quick", action="store_true", help="fewer epochs for the per-step W1 runs")
     ap.add_argument("--w1-full-only", action="store_true", help="W1: only the full-batch run")
     ap.add_argument("--threads", default="", help="comma-separated thread counts (default: 1 and all cores)")
+    ap.add_argument("--limit-train", type=int, default=0, help="W2/W3: train on the first N images only")
     a = ap.parse_args()
     reps = max(5, a.reps)
     threads = [int(t) for t in a.threads.split(",")] if a.threads else sorted({1, os.cpu_count() or 1})
     only = set(a.only.split(","))
     table = Table()
+    table.only = only
     if "W1" in only:
         w1(a.build, table, threads, reps, a.quick, a.w1_full_only)
-    if "W2" in only:
-        table.note("W2 fmnist-mlp: not yet available in bench/ (deferred)")
-    if "W3" in only:
-        table.note("W3 fmnist-cnn: not yet available in bench/ (deferred)")
+    if "W2" in only or "W3" in only:
+        w23(a.build, table, threads, reps, a.limit_train)
     if "W4" in only:
         w4(a.build, table, threads, reps)
     print()

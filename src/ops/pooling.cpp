@@ -6,6 +6,7 @@
 // Planes run in parallel (OpenMP) when there is enough work.
 #include "descent/ops/pooling.hpp"
 
+#include <immintrin.h>
 #include <omp.h>
 
 #include <algorithm>
@@ -14,6 +15,7 @@
 
 #include "descent/autograd/node.hpp"
 #include "descent/ops/shape.hpp"
+#include "../kernels/cpu.hpp"
 
 namespace descent {
 using autograd::make_node;
@@ -116,11 +118,87 @@ void max_pool_forward_full_windows(const T* x, const PoolGeom& g, T* y, std::int
     }
 }
 
+// Lanes where tap v replaces the running maximum: greater, or NaN.
+__attribute__((target("avx2"))) inline __m256 wins(__m256 best, __m256 v) {
+    return _mm256_or_ps(_mm256_cmp_ps(v, best, _CMP_GT_OQ), _mm256_cmp_ps(v, v, _CMP_UNORD_Q));
+}
+
+// r[0..15] split into the even columns r[0], r[2], … and the odd ones r[1], r[3], …
+__attribute__((target("avx2"))) inline void split_even_odd(const float* r, __m256& even, __m256& odd) {
+    const __m256 a = _mm256_loadu_ps(r), b = _mm256_loadu_ps(r + 8);
+    // shuffle_ps works within 128-bit halves; permute4x64 puts the 64-bit pairs back in order.
+    even = _mm256_castpd_ps(_mm256_permute4x64_pd(_mm256_castps_pd(_mm256_shuffle_ps(a, b, 0x88)), 0xD8));
+    odd = _mm256_castpd_ps(_mm256_permute4x64_pd(_mm256_castps_pd(_mm256_shuffle_ps(a, b, 0xDD)), 0xD8));
+}
+
+// The CNN case, 2×2 windows with stride 2 in float32, eight outputs at a time with AVX2:
+// each pair of input rows is split into even and odd columns, and the four taps are
+// scanned in the scalar path's order with the same rule (take if greater, or NaN).
+// Offsets within a plane fit in 32 bits (checked by the caller) and widen to int64 on store.
+__attribute__((target("avx2"))) void max_pool_2x2_stride2_avx2(const float* x, const PoolGeom& g, float* y,
+                                                               std::int64_t* idx) {
+    const std::int64_t HW = g.H * g.W, OHW = g.OH * g.OW, W = g.W, OH = g.OH, OW = g.OW;
+#pragma omp parallel for schedule(static) num_threads(pool_threads(g.planes * OHW * 4))
+    for (std::int64_t p = 0; p < g.planes; ++p) {
+        const float* xp = x + p * HW;
+        float* yp = y + p * OHW;
+        std::int64_t* ip = idx + p * OHW;
+        const __m256i tap01 = _mm256_set1_epi32(1), tap10 = _mm256_set1_epi32(static_cast<int>(W)),
+                      tap11 = _mm256_set1_epi32(static_cast<int>(W + 1)), lanes2 = _mm256_setr_epi32(0, 2, 4, 6, 8, 10, 12, 14);
+        for (std::int64_t oh = 0; oh < OH; ++oh) {
+            const float* r0 = xp + 2 * oh * W;
+            const float* r1 = r0 + W;
+            std::int64_t ow = 0;
+            for (; ow + 8 <= OW; ow += 8) {
+                // Columns 2ow … 2ow+15 of both rows, split into even (left taps) and odd (right taps).
+                __m256 e0, o0, e1, o1;
+                split_even_odd(r0 + 2 * ow, e0, o0);
+                split_even_odd(r1 + 2 * ow, e1, o1);
+                __m256 best = e0;
+                __m256i off = _mm256_setzero_si256();
+                __m256 take = wins(best, o0);
+                best = _mm256_blendv_ps(best, o0, take);
+                off = _mm256_castps_si256(_mm256_blendv_ps(_mm256_castsi256_ps(off), _mm256_castsi256_ps(tap01), take));
+                take = wins(best, e1);
+                best = _mm256_blendv_ps(best, e1, take);
+                off = _mm256_castps_si256(_mm256_blendv_ps(_mm256_castsi256_ps(off), _mm256_castsi256_ps(tap10), take));
+                take = wins(best, o1);
+                best = _mm256_blendv_ps(best, o1, take);
+                off = _mm256_castps_si256(_mm256_blendv_ps(_mm256_castsi256_ps(off), _mm256_castsi256_ps(tap11), take));
+                _mm256_storeu_ps(yp + oh * OW + ow, best);
+                const __m256i first = _mm256_add_epi32(_mm256_set1_epi32(static_cast<int>(2 * oh * W + 2 * ow)), lanes2);
+                const __m256i at = _mm256_add_epi32(first, off);
+                std::int64_t* out = ip + oh * OW + ow;
+                _mm256_storeu_si256(reinterpret_cast<__m256i*>(out), _mm256_cvtepi32_epi64(_mm256_castsi256_si128(at)));
+                _mm256_storeu_si256(reinterpret_cast<__m256i*>(out + 4), _mm256_cvtepi32_epi64(_mm256_extracti128_si256(at, 1)));
+            }
+            for (; ow < OW; ++ow) {  // the last columns, as the scalar path scans them
+                const std::int64_t first = 2 * oh * W + 2 * ow;
+                float best = xp[first];
+                std::int64_t best_i = first;
+                for (const std::int64_t i : {first + 1, first + W, first + W + 1}) {
+                    const float v = xp[i];
+                    const bool take = (v > best) | (v != v);
+                    best = take ? v : best;
+                    best_i = take ? i : best_i;
+                }
+                yp[oh * OW + ow] = best;
+                ip[oh * OW + ow] = best_i;
+            }
+        }
+    }
+}
+
 template <class T>
 void max_pool_forward(const T* x, const PoolGeom& geom, T* y, std::int64_t* idx) {
     const PoolGeom g = geom;  // a local copy: stores through idx cannot alias it
     const bool full_windows = g.ph == 0 && g.pw == 0 && g.dh == 1 && g.dw == 1 && g.kh == g.kw &&
                               (g.OH - 1) * g.sh + g.kh <= g.H && (g.OW - 1) * g.sw + g.kw <= g.W;
+    if constexpr (std::is_same_v<T, float>) {
+        static const bool avx2 = kernels::isa_supported(kernels::Isa::Avx2);
+        if (full_windows && g.kh == 2 && g.sh == 2 && g.sw == 2 && avx2 && g.H * g.W < (std::int64_t{1} << 31))
+            return max_pool_2x2_stride2_avx2(x, g, y, idx);
+    }
     if (full_windows && g.kh == 2) return max_pool_forward_full_windows<2>(x, g, y, idx);
     if (full_windows && g.kh == 3) return max_pool_forward_full_windows<3>(x, g, y, idx);
     const std::int64_t HW = g.H * g.W, OHW = g.OH * g.OW;

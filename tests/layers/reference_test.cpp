@@ -228,6 +228,40 @@ TEST(MaxPoolReference, UnpaddedSquareWindowsMatchDirectLoops) {
     EXPECT_EQ(checked, 48);
 }
 
+// float32 2×2 / stride 2 takes a vectorized path (eight outputs at a time where the CPU has
+// AVX2, then the last columns one by one): values, indices, gradients and NaN as the double path.
+TEST(MaxPoolReference, Float32TwoByTwoStrideTwoMatchesFloat64) {
+    Generator g(11);
+    for (int rep = 0; rep < 12; ++rep) {
+        const std::int64_t N = pick(g, 1, 3), C = pick(g, 1, 3), H = pick(g, 2, 21), W = pick(g, 2, 45);
+        Tensor x64 = Tensor::randn({N, C, H, W}, {.dtype = kFloat64, .generator = &g});
+        x64 = x64.to(kFloat32).to(kFloat64);  // values a float holds exactly
+        if (rep % 3 == 2) {  // NaN in some windows: it wins wherever it is
+            auto v = x64.to_vector<double>();
+            for (std::size_t i = 0; i < v.size(); i += 7) v[i] = std::numeric_limits<double>::quiet_NaN();
+            x64 = Tensor::from(v, x64.shape());
+        }
+        x64.requires_grad_(true);
+        Tensor x32 = x64.detach().to(kFloat32).requires_grad_(true);
+        const ValuesIndices r64 = max_pool2d_with_indices(x64, 2), r32 = max_pool2d_with_indices(x32, 2);
+        const std::string what = "shape " + shape_str(x64.shape());
+        EXPECT_EQ(r32.indices.to_vector<std::int64_t>(), r64.indices.to_vector<std::int64_t>()) << what;
+        const auto v64 = r64.values.to_vector<double>(), v32 = r32.values.to_vector<double>();
+        ASSERT_EQ(v64.size(), v32.size());
+        for (std::size_t i = 0; i < v64.size(); ++i) {
+            if (std::isnan(v64[i])) {
+                EXPECT_TRUE(std::isnan(v32[i])) << what << " output " << i;
+            } else {
+                EXPECT_EQ(v32[i], v64[i]) << what << " output " << i;
+            }
+        }
+        const Tensor dy = Tensor::randn(r64.values.shape(), {.dtype = kFloat64, .generator = &g}).to(kFloat32);
+        r64.values.backward(dy.to(kFloat64));
+        r32.values.backward(dy);
+        EXPECT_EQ(x32.grad().to_vector<double>(), x64.grad().to_vector<double>()) << what;
+    }
+}
+
 TEST(MaxPoolReference, WindowInsideThePaddingGivesMinusInfinityAndIndexMinusOne) {
     // Width 1, kernel width 2 with dilation 2 and padding 1: every window's taps are columns −1
     // and 1, both outside the input. PyTorch gives −inf there too (with an arbitrary index).
