@@ -234,7 +234,9 @@ void gemm_packed(const Args<typename V::T>& g, int nt) {
     const std::int64_t M = g.M, N = g.N, K = g.K;
     const std::int64_t a_rs = g.trans_a ? 1 : g.lda, a_cs = g.trans_a ? g.lda : 1;
     const std::int64_t b_rs = g.trans_b ? 1 : g.ldb, b_cs = g.trans_b ? g.ldb : 1;
-    const std::int64_t kc_max = std::min(KC, K);
+    // Depth blocks of equal size: K = 288 as two blocks of 144 rather than 256 + 32, whose thin
+    // second pass would read and write all of C for little work.
+    const std::int64_t kc_max = (K + (K + KC - 1) / KC - 1) / ((K + KC - 1) / KC);
     const std::int64_t nc_max = std::min(NC, (N + NR - 1) / NR * NR);
     T* const bbuf = tl_pack_b.get<T>(static_cast<std::size_t>(kc_max * nc_max));
     const std::int64_t m_panels = (M + MR - 1) / MR;
@@ -250,8 +252,8 @@ void gemm_packed(const Args<typename V::T>& g, int nt) {
         for (std::int64_t jc = 0; jc < N; jc += NC) {
             const std::int64_t nc = std::min(NC, N - jc);
             const std::int64_t np = (nc + NR - 1) / NR;
-            for (std::int64_t pc = 0; pc < K; pc += KC) {
-                const std::int64_t kc = std::min(KC, K - pc);
+            for (std::int64_t pc = 0; pc < K; pc += kc_max) {
+                const std::int64_t kc = std::min(kc_max, K - pc);
                 pack_b_panels<V, NV>(g.B + pc * b_rs + jc * b_cs, b_rs, b_cs, nc, kc, tid * np / nthreads,
                                      (tid + 1) * np / nthreads, bbuf);
 #pragma omp barrier

@@ -2,6 +2,7 @@
 // statement rounds where torch's sequence of tensor ops rounds (bias corrections
 // are computed in double and cast, as torch casts its Python scalars).
 #include <cmath>
+#include <type_traits>
 
 #include "descent/optim/adam.hpp"
 #include "descent/optim/adamw.hpp"
@@ -10,6 +11,42 @@
 namespace descent::optim {
 
 namespace {
+template <class T>
+struct AdamConstants {
+    T beta1, beta2, one_minus_beta1, one_minus_beta2, wd, scale, bc2_sqrt, eps, neg_step_size;
+};
+
+// Calls f(std::true_type{}) or f(std::false_type{}).
+template <class F>
+void with_flag(bool flag, F&& f) {
+    if (flag)
+        f(std::true_type{});
+    else
+        f(std::false_type{});
+}
+
+// The element loop. __restrict: parameter, gradient and the two moments never overlap, which
+// lets the compiler vectorize it; the operations and their order are those of torch's
+// single-tensor Adam, so the result does not depend on the vector width.
+template <class T, bool kMaximize, bool kDecay, bool kScale, bool kAmsgrad>
+void adam_kernel(std::int64_t n, T* __restrict p, const T* __restrict g, T* __restrict m, T* __restrict v,
+                 T* __restrict vmax, const AdamConstants<T> c) {
+    for (std::int64_t j = 0; j < n; ++j) {
+        T gj = kMaximize ? -g[j] : g[j];
+        if constexpr (kDecay) gj = gj + c.wd * p[j];
+        T pj = p[j];
+        if constexpr (kScale) pj = pj * c.scale;
+        const T mj = m[j] * c.beta1 + c.one_minus_beta1 * gj;
+        const T vj = v[j] * c.beta2 + c.one_minus_beta2 * gj * gj;
+        m[j] = mj;
+        v[j] = vj;
+        T second = vj;
+        if constexpr (kAmsgrad) second = vmax[j] = detail::nan_max(vmax[j], vj);
+        const T denom = std::sqrt(second) / c.bc2_sqrt + c.eps;
+        p[j] = pj + c.neg_step_size * mj / denom;
+    }
+}
+
 // The shared update; `decay` is the L2 coefficient added to the gradient (Adam)
 // and `param_scale` the decoupled shrink factor 1 - lr·λ (AdamW: applied first).
 template <class T>
@@ -31,23 +68,29 @@ void adam_update(const Tensor& param, const Tensor& grad, AdamState& s, double l
     T* m = s.exp_avg.data_ptr<T>();
     T* v = s.exp_avg_sq.data_ptr<T>();
     T* vmax = amsgrad ? s.max_exp_avg_sq.data_ptr<T>() : nullptr;
-    const T beta1 = static_cast<T>(betas[0]), beta2 = static_cast<T>(betas[1]);
-    const T one_minus_beta1 = static_cast<T>(1.0 - betas[0]), one_minus_beta2 = static_cast<T>(1.0 - betas[1]);
-    const T wd = static_cast<T>(decay), scale = static_cast<T>(param_scale.value_or(1.0));
-    const T bc2_sqrt = static_cast<T>(std::sqrt(bias_correction2)), eps_t = static_cast<T>(eps);
-    const T neg_step_size = static_cast<T>(-step_size);
+    const AdamConstants<T> c{
+        .beta1 = static_cast<T>(betas[0]),
+        .beta2 = static_cast<T>(betas[1]),
+        .one_minus_beta1 = static_cast<T>(1.0 - betas[0]),
+        .one_minus_beta2 = static_cast<T>(1.0 - betas[1]),
+        .wd = static_cast<T>(decay),
+        .scale = static_cast<T>(param_scale.value_or(1.0)),
+        .bc2_sqrt = static_cast<T>(std::sqrt(bias_correction2)),
+        .eps = static_cast<T>(eps),
+        .neg_step_size = static_cast<T>(-step_size),
+    };
     const std::int64_t n = param.numel();
-    for (std::int64_t j = 0; j < n; ++j) {
-        T gj = maximize ? -g[j] : g[j];
-        if (decay != 0.0) gj = gj + wd * p[j];
-        if (param_scale) p[j] = p[j] * scale;
-        m[j] = m[j] * beta1 + one_minus_beta1 * gj;
-        v[j] = v[j] * beta2 + one_minus_beta2 * gj * gj;
-        T second = v[j];
-        if (vmax != nullptr) second = vmax[j] = detail::nan_max(vmax[j], v[j]);
-        const T denom = std::sqrt(second) / bc2_sqrt + eps_t;
-        p[j] = p[j] + neg_step_size * m[j] / denom;
-    }
+    // One instantiation per combination of options, so the loop has no branches and vectorizes.
+    with_flag(maximize, [&](auto kMaximize) {
+        with_flag(decay != 0.0, [&](auto kDecay) {
+            with_flag(param_scale.has_value(), [&](auto kScale) {
+                with_flag(amsgrad, [&](auto kAmsgrad) {
+                    adam_kernel<T, decltype(kMaximize)::value, decltype(kDecay)::value, decltype(kScale)::value,
+                                decltype(kAmsgrad)::value>(n, p, g, m, v, vmax, c);
+                });
+            });
+        });
+    });
 }
 
 void visit_adam_state(AdamState& s, detail::FieldVisitor& v) {
