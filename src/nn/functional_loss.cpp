@@ -132,8 +132,12 @@ Tensor binary_cross_entropy_elementwise(const Tensor& input, const Tensor& targe
             const T xv = px[i], yv = py[i];
             DESCENT_CHECK(xv >= T(0) && xv <= T(1), op, ": all elements of input should be between 0 and 1, got ",
                           xv, " at flat index ", i);
-            // PyTorch clamps each log at −100 so that x ∈ {0, 1} gives a finite loss.
-            const T loss = (yv - T(1)) * std::max(std::log1p(-xv), T(-100)) - yv * std::max(std::log(xv), T(-100));
+            // PyTorch clamps each log at −100 so that x ∈ {0, 1} gives a finite loss. A term whose
+            // factor is 0 (y = 1 or y = 0, the usual labels) is 0 whatever its (finite) log: it is
+            // skipped, which halves the calls to log1p and log, the bulk of this loop's time.
+            const T log1m = yv == T(1) ? T(0) : (yv - T(1)) * std::max(std::log1p(-xv), T(-100));
+            const T logx = yv == T(0) ? T(0) : yv * std::max(std::log(xv), T(-100));
+            const T loss = log1m - logx;
             po[i] = pw ? loss * pw[i] : loss;
         }
     });
