@@ -3,6 +3,9 @@
 // does; linear is fused (y = x Wᵀ + b in one GEMM) with a hand-written backward.
 #include "descent/ops/linalg.hpp"
 
+#include <algorithm>
+#include <cstring>
+
 #include "../kernels/gemm.hpp"
 #include "descent/autograd/node.hpp"
 #include "descent/ops/elementwise.hpp"
@@ -164,8 +167,14 @@ Tensor linear(const Tensor& x, const Tensor& weight, const Tensor& bias) {
         if (bias.defined()) {
             const Tensor bc = contiguous(bias.detach());
             const T* pb = bc.data_ptr<T>();
-            for (std::int64_t i = 0; i < N; ++i)
-                for (std::int64_t j = 0; j < out_features; ++j) y[i * out_features + j] = pb[j];
+            // Every row of y starts as the bias: the first row, then copies that double the filled
+            // rows each time (a few large copies; a loop per row of 1–4 values costs more).
+            if (N > 0) std::copy_n(pb, out_features, y);
+            for (std::int64_t filled = 1; filled < N;) {
+                const std::int64_t rows = std::min(filled, N - filled);
+                std::memcpy(y + filled * out_features, y, static_cast<std::size_t>(rows * out_features) * sizeof(T));
+                filled += rows;
+            }
             beta = T(1);
         }
         // y = x · Wᵀ: W [out, in] read transposed.
