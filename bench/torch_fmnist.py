@@ -1,7 +1,7 @@
 """W2 and W3 for PyTorch (Debian's python3-torch): the same data, model, loss, optimizer and
 loop as bench/fmnist_bench.cpp, printing the same RESULT lines. Threads: set by bench/run.sh
 through OMP_NUM_THREADS, OPENBLAS_NUM_THREADS=1 and --threads (torch.set_num_threads).
-    torch_fmnist.py --model mlp|cnn [--epochs 1] [--limit-train N] [--threads k]"""
+    torch_fmnist.py --model mlp|cnn [--epochs 1] [--limit-train N] [--threads k] [--seed 0]"""
 import argparse
 import gzip
 import os
@@ -32,9 +32,10 @@ p.add_argument("--model", choices=["mlp", "cnn"], required=True)
 p.add_argument("--epochs", type=int, default=1)
 p.add_argument("--limit-train", type=int, default=0)
 p.add_argument("--threads", type=int, default=1)
+p.add_argument("--seed", type=int, default=0)
 a = p.parse_args()
 torch.set_num_threads(a.threads)
-torch.manual_seed(0)
+torch.manual_seed(a.seed)
 
 x_train, y_train = images("train-images-idx3-ubyte"), torch.from_numpy(idx("train-labels-idx1-ubyte").astype(np.int64))
 x_test, y_test = images("t10k-images-idx3-ubyte"), torch.from_numpy(idx("t10k-labels-idx1-ubyte").astype(np.int64))

@@ -3,10 +3,37 @@
 // broadcast positions. Contiguous rows and scalar operands take tight loops
 // the compiler vectorizes.
 #pragma once
+#include <omp.h>
+
+#include <algorithm>
+
 #include "descent/core/tensor.hpp"
 #include "strided.hpp"
 
 namespace descent::kernels {
+
+/// Elements below which a map stays on one thread: waking the OpenMP pool costs a few µs,
+/// about what one core needs for this many elements of a memory-bound loop.
+constexpr std::int64_t kParallelMapElements = std::int64_t{1} << 16;
+
+/// Threads for a contiguous map over n elements (1 inside a parallel region).
+inline int map_threads(std::int64_t n) {
+    if (n < kParallelMapElements || omp_in_parallel()) return 1;
+    return static_cast<int>(std::min<std::int64_t>(omp_get_max_threads(), n / kParallelMapElements));
+}
+
+/// body(begin, end) over [0, n) in one contiguous chunk per thread (chunks of whole cache lines).
+template <class Body>
+void parallel_chunks(std::int64_t n, Body&& body) {
+    const int nt = map_threads(n);
+    if (nt <= 1) return body(std::int64_t{0}, n);
+#pragma omp parallel num_threads(nt)
+    {
+        const std::int64_t t = omp_get_thread_num(), k = omp_get_num_threads();
+        const std::int64_t begin = std::min(n, (n * t / k) / 16 * 16), end = t + 1 == k ? n : std::min(n, (n * (t + 1) / k) / 16 * 16);
+        body(begin, end);
+    }
+}
 
 /// Strides that read `t` as if expanded to `out_shape` (0 on broadcast dims).
 inline Shape broadcast_strides(const Tensor& t, const Shape& out_shape) {
@@ -28,10 +55,16 @@ const T* base_ptr(const Tensor& t) {
 template <class R, class T, class F>
 Tensor map_binary(const Tensor& a, const Tensor& b, const Shape& out_shape, F f) {
     Tensor out = make_tensor(out_shape, dtype_of<R>());
-    const Shape sa = broadcast_strides(a, out_shape), sb = broadcast_strides(b, out_shape);
     const T* pa = base_ptr<T>(a);
     const T* pb = base_ptr<T>(b);
     R* po = out.data_ptr<R>();
+    if (a.shape() == out_shape && b.shape() == out_shape && a.is_contiguous() && b.is_contiguous()) {
+        parallel_chunks(out.numel(), [&](std::int64_t begin, std::int64_t end) {
+            for (std::int64_t i = begin; i < end; ++i) po[i] = f(pa[i], pb[i]);
+        });
+        return out;
+    }
+    const Shape sa = broadcast_strides(a, out_shape), sb = broadcast_strides(b, out_shape);
     for_each_row<3>(out_shape, {&out.strides(), &sa, &sb}, [&](const RowSpec<3>& r) {
         R* o = po + r.offsets[0];
         const T* x = pa + r.offsets[1];
@@ -58,6 +91,12 @@ Tensor map_unary(const Tensor& x, F f) {
     Tensor out = make_tensor(x.shape(), dtype_of<R>());
     const T* px = base_ptr<T>(x);
     R* po = out.data_ptr<R>();
+    if (x.is_contiguous()) {
+        parallel_chunks(out.numel(), [&](std::int64_t begin, std::int64_t end) {
+            for (std::int64_t i = begin; i < end; ++i) po[i] = f(px[i]);
+        });
+        return out;
+    }
     for_each_row<2>(x.shape(), {&out.strides(), &x.strides()}, [&](const RowSpec<2>& r) {
         R* o = po + r.offsets[0];
         const T* in = px + r.offsets[1];

@@ -232,3 +232,21 @@ TEST(Elementwise, AllcloseComparesShapesAndTolerances) {
     EXPECT_FALSE(allclose(Tensor::from({1.0, 2.0}), Tensor::from({1.0, 2.0, 3.0})));
     EXPECT_FALSE(allclose(Tensor::from({std::nan("")}), Tensor::from({std::nan("")})));
 }
+
+// Contiguous maps of 2^16 elements or more run on the OpenMP threads, one chunk each: every
+// element, including both ends of every chunk and an odd tail, as the scalar formula.
+TEST(Elementwise, LargeContiguousMapsSplitOverThreadsCoverEveryElement) {
+    const std::int64_t n = 3 * (std::int64_t{1} << 16) + 37;
+    Generator g(5);
+    const Tensor a = Tensor::randn({n}, {.generator = &g});
+    const Tensor b = Tensor::randn({n}, {.generator = &g});
+    const auto av = a.to_vector<float>(), bv = b.to_vector<float>();
+    const auto sum = (a + b).to_vector<float>(), prod = (a * b).to_vector<float>(), r = relu(a).to_vector<float>();
+    const auto e = exp(a).to_vector<float>();
+    for (std::int64_t i = 0; i < n; ++i) {
+        ASSERT_EQ(sum[i], av[i] + bv[i]) << i;
+        ASSERT_EQ(prod[i], av[i] * bv[i]) << i;
+        ASSERT_EQ(r[i], av[i] < 0 ? 0.f : av[i]) << i;
+        ASSERT_EQ(e[i], std::exp(av[i])) << i;
+    }
+}
