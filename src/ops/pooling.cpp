@@ -131,6 +131,36 @@ __attribute__((target("avx2"))) inline void split_even_odd(const float* r, __m25
     odd = _mm256_castpd_ps(_mm256_permute4x64_pd(_mm256_castps_pd(_mm256_shuffle_ps(a, b, 0xDD)), 0xD8));
 }
 
+// The same from the first `valid` (< 16) values of r only: masked loads read nothing past them.
+__attribute__((target("avx2"))) inline void split_even_odd_first(const float* r, int valid, __m256& even, __m256& odd) {
+    const __m256i lane = _mm256_setr_epi32(0, 1, 2, 3, 4, 5, 6, 7);
+    const __m256 a = _mm256_maskload_ps(r, _mm256_cmpgt_epi32(_mm256_set1_epi32(valid), lane));
+    const __m256 b = _mm256_maskload_ps(r + 8, _mm256_cmpgt_epi32(_mm256_set1_epi32(valid - 8), lane));
+    even = _mm256_castpd_ps(_mm256_permute4x64_pd(_mm256_castps_pd(_mm256_shuffle_ps(a, b, 0x88)), 0xD8));
+    odd = _mm256_castpd_ps(_mm256_permute4x64_pd(_mm256_castps_pd(_mm256_shuffle_ps(a, b, 0xDD)), 0xD8));
+}
+
+// The four taps of eight windows, in the scalar scan order: the maximum and the winning tap's
+// offset from the window's first element (0, 1, W or W + 1).
+__attribute__((target("avx2"))) inline void max_of_four(__m256 e0, __m256 o0, __m256 e1, __m256 o1, std::int64_t W,
+                                                        __m256& best, __m256i& off) {
+    const __m256 tap01 = _mm256_castsi256_ps(_mm256_set1_epi32(1)),
+                 tap10 = _mm256_castsi256_ps(_mm256_set1_epi32(static_cast<int>(W))),
+                 tap11 = _mm256_castsi256_ps(_mm256_set1_epi32(static_cast<int>(W + 1)));
+    best = e0;
+    __m256 o = _mm256_setzero_ps();
+    __m256 take = wins(best, o0);
+    best = _mm256_blendv_ps(best, o0, take);
+    o = _mm256_blendv_ps(o, tap01, take);
+    take = wins(best, e1);
+    best = _mm256_blendv_ps(best, e1, take);
+    o = _mm256_blendv_ps(o, tap10, take);
+    take = wins(best, o1);
+    best = _mm256_blendv_ps(best, o1, take);
+    o = _mm256_blendv_ps(o, tap11, take);
+    off = _mm256_castps_si256(o);
+}
+
 // The CNN case, 2×2 windows with stride 2 in float32, eight outputs at a time with AVX2:
 // each pair of input rows is split into even and odd columns, and the four taps are
 // scanned in the scalar path's order with the same rule (take if greater, or NaN).
@@ -143,47 +173,40 @@ __attribute__((target("avx2"))) void max_pool_2x2_stride2_avx2(const float* x, c
         const float* xp = x + p * HW;
         float* yp = y + p * OHW;
         std::int64_t* ip = idx + p * OHW;
-        const __m256i tap01 = _mm256_set1_epi32(1), tap10 = _mm256_set1_epi32(static_cast<int>(W)),
-                      tap11 = _mm256_set1_epi32(static_cast<int>(W + 1)), lanes2 = _mm256_setr_epi32(0, 2, 4, 6, 8, 10, 12, 14);
+        const __m256i lanes2 = _mm256_setr_epi32(0, 2, 4, 6, 8, 10, 12, 14);
         for (std::int64_t oh = 0; oh < OH; ++oh) {
             const float* r0 = xp + 2 * oh * W;
             const float* r1 = r0 + W;
-            std::int64_t ow = 0;
-            for (; ow + 8 <= OW; ow += 8) {
-                // Columns 2ow … 2ow+15 of both rows, split into even (left taps) and odd (right taps).
-                __m256 e0, o0, e1, o1;
-                split_even_odd(r0 + 2 * ow, e0, o0);
-                split_even_odd(r1 + 2 * ow, e1, o1);
-                __m256 best = e0;
-                __m256i off = _mm256_setzero_si256();
-                __m256 take = wins(best, o0);
-                best = _mm256_blendv_ps(best, o0, take);
-                off = _mm256_castps_si256(_mm256_blendv_ps(_mm256_castsi256_ps(off), _mm256_castsi256_ps(tap01), take));
-                take = wins(best, e1);
-                best = _mm256_blendv_ps(best, e1, take);
-                off = _mm256_castps_si256(_mm256_blendv_ps(_mm256_castsi256_ps(off), _mm256_castsi256_ps(tap10), take));
-                take = wins(best, o1);
-                best = _mm256_blendv_ps(best, o1, take);
-                off = _mm256_castps_si256(_mm256_blendv_ps(_mm256_castsi256_ps(off), _mm256_castsi256_ps(tap11), take));
-                _mm256_storeu_ps(yp + oh * OW + ow, best);
-                const __m256i first = _mm256_add_epi32(_mm256_set1_epi32(static_cast<int>(2 * oh * W + 2 * ow)), lanes2);
-                const __m256i at = _mm256_add_epi32(first, off);
-                std::int64_t* out = ip + oh * OW + ow;
-                _mm256_storeu_si256(reinterpret_cast<__m256i*>(out), _mm256_cvtepi32_epi64(_mm256_castsi256_si128(at)));
-                _mm256_storeu_si256(reinterpret_cast<__m256i*>(out + 4), _mm256_cvtepi32_epi64(_mm256_extracti128_si256(at, 1)));
-            }
-            for (; ow < OW; ++ow) {  // the last columns, as the scalar path scans them
-                const std::int64_t first = 2 * oh * W + 2 * ow;
-                float best = xp[first];
-                std::int64_t best_i = first;
-                for (const std::int64_t i : {first + 1, first + W, first + W + 1}) {
-                    const float v = xp[i];
-                    const bool take = (v > best) | (v != v);
-                    best = take ? v : best;
-                    best_i = take ? i : best_i;
+            for (std::int64_t ow = 0; ow < OW; ow += 8) {
+                // Columns 2ow … 2ow+15 of both rows, split into even (left taps) and odd (right
+                // taps); the last block of a row loads only its columns and stores only its outputs.
+                const int n = static_cast<int>(std::min<std::int64_t>(8, OW - ow));
+                __m256 e0, o0, e1, o1, best;
+                __m256i off;
+                if (n == 8) {
+                    split_even_odd(r0 + 2 * ow, e0, o0);
+                    split_even_odd(r1 + 2 * ow, e1, o1);
+                } else {
+                    split_even_odd_first(r0 + 2 * ow, 2 * n, e0, o0);
+                    split_even_odd_first(r1 + 2 * ow, 2 * n, e1, o1);
                 }
-                yp[oh * OW + ow] = best;
-                ip[oh * OW + ow] = best_i;
+                max_of_four(e0, o0, e1, o1, W, best, off);
+                const __m256i at = _mm256_add_epi32(
+                    _mm256_add_epi32(_mm256_set1_epi32(static_cast<int>(2 * oh * W + 2 * ow)), lanes2), off);
+                float* y_out = yp + oh * OW + ow;
+                std::int64_t* i_out = ip + oh * OW + ow;
+                if (n == 8) {
+                    _mm256_storeu_ps(y_out, best);
+                    _mm256_storeu_si256(reinterpret_cast<__m256i*>(i_out), _mm256_cvtepi32_epi64(_mm256_castsi256_si128(at)));
+                    _mm256_storeu_si256(reinterpret_cast<__m256i*>(i_out + 4),
+                                        _mm256_cvtepi32_epi64(_mm256_extracti128_si256(at, 1)));
+                } else {  // through a buffer: no data-dependent branch, no masked store (slow on AMD)
+                    alignas(32) float yb[8];
+                    alignas(32) std::int32_t ib[8];
+                    _mm256_store_ps(yb, best);
+                    _mm256_store_si256(reinterpret_cast<__m256i*>(ib), at);
+                    for (int j = 0; j < n; ++j) y_out[j] = yb[j], i_out[j] = ib[j];
+                }
             }
         }
     }

@@ -229,7 +229,8 @@ TEST(MaxPoolReference, UnpaddedSquareWindowsMatchDirectLoops) {
 }
 
 // float32 2×2 / stride 2 takes a vectorized path (eight outputs at a time where the CPU has
-// AVX2, then the last columns one by one): values, indices, gradients and NaN as the double path.
+// AVX2; a row's last, shorter block through masked loads): values, indices, gradients and NaN
+// as the double path, for widths with and without such a block.
 TEST(MaxPoolReference, Float32TwoByTwoStrideTwoMatchesFloat64) {
     Generator g(11);
     for (int rep = 0; rep < 12; ++rep) {
