@@ -76,12 +76,16 @@ void im2col(const T* x, const ConvGeom& g, T* col) {
                         continue;
                     }
                     const T* xr = x + (c * g.H + ih) * g.W;
-                    std::fill(r, r + lo, T(0));
-                    if (g.sw == 1)
-                        std::memcpy(r + lo, xr + lo + off_w, static_cast<std::size_t>(hi - lo) * sizeof(T));
-                    else
+                    // Plain loops, not memcpy/fill: rows are short (14–28 values in a small CNN) and a
+                    // library call per row cost more than the copy.
+                    for (std::int64_t ow = 0; ow < lo; ++ow) r[ow] = T(0);
+                    if (g.sw == 1) {
+                        const T* src = xr + off_w;
+                        for (std::int64_t ow = lo; ow < hi; ++ow) r[ow] = src[ow];
+                    } else {
                         for (std::int64_t ow = lo; ow < hi; ++ow) r[ow] = xr[ow * g.sw + off_w];
-                    std::fill(r + hi, r + g.OW, T(0));
+                    }
+                    for (std::int64_t ow = hi; ow < g.OW; ++ow) r[ow] = T(0);
                 }
             }
 }
