@@ -57,10 +57,61 @@ void valid_range(std::int64_t off, std::int64_t sw, std::int64_t W, std::int64_t
     hi = std::clamp<std::int64_t>(ceil_div(W - off, sw), lo, OW);
 }
 
+// Stride 1, no dilation, output as wide as the input (a "same" width, e.g. 3×3 with padding 1):
+// then tap (ki, kj) reads the plane shifted by s = (ki − ph)·W + (kj − pw), so its row of col is
+// one flat copy col[p] = x[p + s] over the output rows inside the image, with the columns that
+// wrapped around a row edge (and the rows outside the image) zeroed after.
+struct ShiftedTap {
+    std::int64_t shift, p_lo, p_hi;  // col[p] = x[p + shift] for p in [p_lo, p_hi) (within one plane)
+    std::int64_t row_lo, row_hi;     // output rows inside the image
+    std::int64_t dw;                 // column offset: −dw leftmost (dw < 0) or dw rightmost (dw > 0) columns wrapped
+};
+
+bool flat_taps(const ConvGeom& g) {
+    // |column offset| < W: a shifted row wraps into its neighbour only, never further.
+    return g.sh == 1 && g.sw == 1 && g.dh == 1 && g.dw == 1 && g.OW == g.W && g.pw < g.W && g.kw - 1 - g.pw < g.W;
+}
+
+ShiftedTap shifted_tap(const ConvGeom& g, std::int64_t ki, std::int64_t kj) {
+    ShiftedTap t{};
+    const std::int64_t dh = ki - g.ph;
+    t.dw = kj - g.pw;
+    t.shift = dh * g.W + t.dw;
+    t.row_lo = std::clamp<std::int64_t>(-dh, 0, g.OH);
+    t.row_hi = std::clamp<std::int64_t>(g.H - dh, t.row_lo, g.OH);
+    // Keep the source inside the plane; the positions cut off here are wrapped columns anyway.
+    t.p_lo = std::min(g.P(), std::max(t.row_lo * g.W, -t.shift));
+    t.p_hi = std::clamp(std::min(t.row_hi * g.W, g.H * g.W - t.shift), t.p_lo, g.P());
+    return t;
+}
+
+// Zeroes the entries of one col row that belong to taps outside the image.
+template <class T>
+void zero_outside(const ConvGeom& g, const ShiftedTap& t, T* row) {
+    const std::int64_t W = g.W;
+    std::fill(row, row + t.p_lo, T(0));
+    std::fill(row + t.p_hi, row + g.P(), T(0));
+    if (t.dw < 0)
+        for (std::int64_t oh = t.row_lo; oh < t.row_hi; ++oh) std::fill_n(row + oh * W, -t.dw, T(0));
+    else if (t.dw > 0)
+        for (std::int64_t oh = t.row_lo; oh < t.row_hi; ++oh) std::fill_n(row + oh * W + W - t.dw, t.dw, T(0));
+}
+
 // col [K, P] from x [Cg, H, W] (one sample, one group); out-of-image taps are 0.
 template <class T>
 void im2col(const T* x, const ConvGeom& g, T* col) {
     const std::int64_t P = g.P();
+    if (flat_taps(g)) {
+        for (std::int64_t c = 0; c < g.Cg(); ++c)
+            for (std::int64_t ki = 0; ki < g.kh; ++ki)
+                for (std::int64_t kj = 0; kj < g.kw; ++kj) {
+                    T* row = col + ((c * g.kh + ki) * g.kw + kj) * P;
+                    const ShiftedTap t = shifted_tap(g, ki, kj);
+                    std::copy(x + c * g.H * g.W + t.p_lo + t.shift, x + c * g.H * g.W + t.p_hi + t.shift, row + t.p_lo);
+                    zero_outside(g, t, row);
+                }
+        return;
+    }
     for (std::int64_t c = 0; c < g.Cg(); ++c)
         for (std::int64_t ki = 0; ki < g.kh; ++ki)
             for (std::int64_t kj = 0; kj < g.kw; ++kj) {
@@ -91,9 +142,23 @@ void im2col(const T* x, const ConvGeom& g, T* col) {
 }
 
 // dx [Cg, H, W] += col2im(dcol [K, P]): every tap adds its gradient to the pixel it read.
+// With flat taps the scratch col is zeroed where taps fall outside the image (their gradient
+// is discarded), then each row is added to dx with one flat loop.
 template <class T>
-void col2im_add(const T* col, const ConvGeom& g, T* dx) {
+void col2im_add(T* col, const ConvGeom& g, T* dx) {
     const std::int64_t P = g.P();
+    if (flat_taps(g)) {
+        for (std::int64_t c = 0; c < g.Cg(); ++c)
+            for (std::int64_t ki = 0; ki < g.kh; ++ki)
+                for (std::int64_t kj = 0; kj < g.kw; ++kj) {
+                    T* row = col + ((c * g.kh + ki) * g.kw + kj) * P;
+                    const ShiftedTap t = shifted_tap(g, ki, kj);
+                    zero_outside(g, t, row);
+                    T* dst = dx + c * g.H * g.W + t.shift;
+                    for (std::int64_t p = t.p_lo; p < t.p_hi; ++p) dst[p] += row[p];
+                }
+        return;
+    }
     for (std::int64_t c = 0; c < g.Cg(); ++c)
         for (std::int64_t ki = 0; ki < g.kh; ++ki)
             for (std::int64_t kj = 0; kj < g.kw; ++kj) {

@@ -129,6 +129,29 @@ TEST(ConvReference, RandomGeometriesMatchDirectLoops) {
     EXPECT_EQ(checked, 150);
 }
 
+// Stride 1 with the output as wide as the input (kw = 2·pw + 1: 3×3 with padding 1, …) takes
+// flat shifted copies in im2col and col2im; any ph, widths down to 1, groups, both dtypes.
+TEST(ConvReference, SameWidthConvolutionsMatchDirectLoops) {
+    Generator g(77);
+    int checked = 0;
+    for (std::int64_t kw : {1, 3, 5})
+        for (std::int64_t kh : {1, 3, 5})
+            for (int rep = 0; rep < 3; ++rep) {
+                ConvCase k{};
+                k.G = pick(g, 1, 2);
+                k.N = pick(g, 1, 3), k.C = k.G * pick(g, 1, 3), k.O = k.G * pick(g, 1, 3);
+                k.kh = kh, k.kw = kw;
+                const std::int64_t ph = pick(g, 0, kh - 1), pw = (kw - 1) / 2;
+                k.H = pick(g, std::max<std::int64_t>(1, kh - 2 * ph), 9), k.W = pick(g, 1, 9);
+                if (k.W + 2 * pw < kw) k.W = kw - 2 * pw;
+                k.args = {.padding = {ph, pw}, .groups = k.G};
+                ++checked;
+                for (DType dt : {kFloat64, kFloat32}) check_conv(k, dt, /*strided=*/rep == 2, 100 + checked);
+                if (HasFatalFailure()) return;
+            }
+    EXPECT_EQ(checked, 27);
+}
+
 TEST(ConvReference, LargeShapesTakeTheThreadedPathAndStillMatch) {
     // Enough work (N·O·P·K multiply-adds ≫ the threading threshold) that samples are split over
     // threads and the weight gradient is summed from per-thread parts.
