@@ -91,10 +91,12 @@ void zero_outside(const ConvGeom& g, const ShiftedTap& t, T* row) {
     const std::int64_t W = g.W;
     std::fill(row, row + t.p_lo, T(0));
     std::fill(row + t.p_hi, row + g.P(), T(0));
-    if (t.dw < 0)
-        for (std::int64_t oh = t.row_lo; oh < t.row_hi; ++oh) std::fill_n(row + oh * W, -t.dw, T(0));
-    else if (t.dw > 0)
-        for (std::int64_t oh = t.row_lo; oh < t.row_hi; ++oh) std::fill_n(row + oh * W + W - t.dw, t.dw, T(0));
+    // The wrapped columns: one value per row for a 3×3 kernel (stores, not a memset call per row).
+    const std::int64_t first = t.dw < 0 ? 0 : W - t.dw, count = t.dw < 0 ? -t.dw : t.dw;
+    if (count == 1)
+        for (std::int64_t oh = t.row_lo; oh < t.row_hi; ++oh) row[oh * W + first] = T(0);
+    else if (count > 1)
+        for (std::int64_t oh = t.row_lo; oh < t.row_hi; ++oh) std::fill_n(row + oh * W + first, count, T(0));
 }
 
 // col [K, P] from x [Cg, H, W] (one sample, one group); out-of-image taps are 0.
