@@ -22,7 +22,8 @@ inline int map_threads(std::int64_t n) {
     return static_cast<int>(std::min<std::int64_t>(omp_get_max_threads(), n / kParallelMapElements));
 }
 
-/// body(begin, end) over [0, n) in one contiguous chunk per thread (chunks of whole cache lines).
+/// body(begin, end) over [0, n) in one contiguous chunk per thread; chunks start at multiples
+/// of 16 elements (a cache line of float32), so threads rarely share a line.
 template <class Body>
 void parallel_chunks(std::int64_t n, Body&& body) {
     const int nt = map_threads(n);
@@ -30,7 +31,8 @@ void parallel_chunks(std::int64_t n, Body&& body) {
 #pragma omp parallel num_threads(nt)
     {
         const std::int64_t t = omp_get_thread_num(), k = omp_get_num_threads();
-        const std::int64_t begin = std::min(n, (n * t / k) / 16 * 16), end = t + 1 == k ? n : std::min(n, (n * (t + 1) / k) / 16 * 16);
+        const std::int64_t begin = std::min(n, (n * t / k) / 16 * 16);
+        const std::int64_t end = t + 1 == k ? n : std::min(n, (n * (t + 1) / k) / 16 * 16);
         body(begin, end);
     }
 }
