@@ -109,7 +109,8 @@ void im2col(const T* x, const ConvGeom& g, T* col) {
                 for (std::int64_t kj = 0; kj < g.kw; ++kj) {
                     T* row = col + ((c * g.kh + ki) * g.kw + kj) * P;
                     const ShiftedTap t = shifted_tap(g, ki, kj);
-                    std::copy(x + c * g.H * g.W + t.p_lo + t.shift, x + c * g.H * g.W + t.p_hi + t.shift, row + t.p_lo);
+                    const T* plane = x + c * g.H * g.W;  // plane[p + shift] is inside it for p in [p_lo, p_hi)
+                    if (t.p_hi > t.p_lo) std::copy(plane + (t.p_lo + t.shift), plane + (t.p_hi + t.shift), row + t.p_lo);
                     zero_outside(g, t, row);
                 }
         return;
@@ -156,8 +157,8 @@ void col2im_add(T* col, const ConvGeom& g, T* dx) {
                     T* row = col + ((c * g.kh + ki) * g.kw + kj) * P;
                     const ShiftedTap t = shifted_tap(g, ki, kj);
                     zero_outside(g, t, row);
-                    T* dst = dx + c * g.H * g.W + t.shift;
-                    for (std::int64_t p = t.p_lo; p < t.p_hi; ++p) dst[p] += row[p];
+                    T* dst = dx + c * g.H * g.W;
+                    for (std::int64_t p = t.p_lo; p < t.p_hi; ++p) dst[p + t.shift] += row[p];
                 }
         return;
     }
