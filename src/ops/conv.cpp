@@ -99,20 +99,25 @@ void zero_outside(const ConvGeom& g, const ShiftedTap& t, T* row) {
         for (std::int64_t oh = t.row_lo; oh < t.row_hi; ++oh) std::fill_n(row + oh * W + first, count, T(0));
 }
 
+// visit(c, tap, row of col) for every channel and kernel tap, in col's row order.
+template <class T, class Visit>
+void for_each_flat_tap(const ConvGeom& g, T* col, Visit&& visit) {
+    for (std::int64_t c = 0; c < g.Cg(); ++c)
+        for (std::int64_t ki = 0; ki < g.kh; ++ki)
+            for (std::int64_t kj = 0; kj < g.kw; ++kj)
+                visit(c, shifted_tap(g, ki, kj), col + ((c * g.kh + ki) * g.kw + kj) * g.P());
+}
+
 // col [K, P] from x [Cg, H, W] (one sample, one group); out-of-image taps are 0.
 template <class T>
 void im2col(const T* x, const ConvGeom& g, T* col) {
     const std::int64_t P = g.P();
     if (flat_taps(g)) {
-        for (std::int64_t c = 0; c < g.Cg(); ++c)
-            for (std::int64_t ki = 0; ki < g.kh; ++ki)
-                for (std::int64_t kj = 0; kj < g.kw; ++kj) {
-                    T* row = col + ((c * g.kh + ki) * g.kw + kj) * P;
-                    const ShiftedTap t = shifted_tap(g, ki, kj);
-                    const T* plane = x + c * g.H * g.W;  // plane[p + shift] is inside it for p in [p_lo, p_hi)
-                    if (t.p_hi > t.p_lo) std::copy(plane + (t.p_lo + t.shift), plane + (t.p_hi + t.shift), row + t.p_lo);
-                    zero_outside(g, t, row);
-                }
+        for_each_flat_tap(g, col, [&](std::int64_t c, const ShiftedTap& t, T* row) {
+            const T* plane = x + c * g.H * g.W;  // plane[p + shift] is inside it for p in [p_lo, p_hi)
+            if (t.p_hi > t.p_lo) std::copy(plane + (t.p_lo + t.shift), plane + (t.p_hi + t.shift), row + t.p_lo);
+            zero_outside(g, t, row);
+        });
         return;
     }
     for (std::int64_t c = 0; c < g.Cg(); ++c)
@@ -151,15 +156,11 @@ template <class T>
 void col2im_add(T* col, const ConvGeom& g, T* dx) {
     const std::int64_t P = g.P();
     if (flat_taps(g)) {
-        for (std::int64_t c = 0; c < g.Cg(); ++c)
-            for (std::int64_t ki = 0; ki < g.kh; ++ki)
-                for (std::int64_t kj = 0; kj < g.kw; ++kj) {
-                    T* row = col + ((c * g.kh + ki) * g.kw + kj) * P;
-                    const ShiftedTap t = shifted_tap(g, ki, kj);
-                    zero_outside(g, t, row);
-                    T* dst = dx + c * g.H * g.W;
-                    for (std::int64_t p = t.p_lo; p < t.p_hi; ++p) dst[p + t.shift] += row[p];
-                }
+        for_each_flat_tap(g, col, [&](std::int64_t c, const ShiftedTap& t, T* row) {
+            zero_outside(g, t, row);
+            T* plane = dx + c * g.H * g.W;
+            for (std::int64_t p = t.p_lo; p < t.p_hi; ++p) plane[p + t.shift] += row[p];
+        });
         return;
     }
     for (std::int64_t c = 0; c < g.Cg(); ++c)
