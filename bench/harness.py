@@ -1,7 +1,8 @@
 """Runs the yardstick workloads (../shared/BENCHMARKS.md) for descent and PyTorch side by side
-and prints one table of ratios (ours / theirs). Called by bench/run.sh after the build; run with
-Debian's /usr/bin/python3 (it has torch). Each figure is the median of --reps runs after one
-warm-up run; the spread (max - min) / median is printed beside it so a noisy machine shows.
+(for W1 also LibTorch, PyTorch's C++ API: bench_w1_libtorch) and prints one table of ratios
+(ours / theirs). Called by bench/run.sh after the build; run with Debian's /usr/bin/python3
+(it has torch). Each figure is the median of --reps runs after one warm-up run; the spread
+(max - min) / median is printed beside it so a noisy machine shows.
 Whole-process wall time and peak memory come from os.wait4 (the child's own rusage)."""
 import argparse
 import os
@@ -51,11 +52,14 @@ def median_runs(cmd, threads, reps):
 
 
 class Table:
+    """Rows of descent vs PyTorch; the LibTorch columns appear only when some row has a LibTorch
+    figure (W1), so tables without them keep their old shape."""
+
     def __init__(self):
         self.rows = []
 
-    def add(self, workload, metric, threads, ours, theirs, target=""):
-        self.rows.append((workload, metric, threads, ours, theirs, target))
+    def add(self, workload, metric, threads, ours, theirs, target="", lt=None, lt_target=""):
+        self.rows.append((workload, metric, threads, ours, theirs, target, lt, lt_target))
 
     def note(self, text):
         self.rows.append((text,))
@@ -68,16 +72,29 @@ class Table:
             s = f"{val:.4g} {unit}"
             return s + (f" ±{100 * spread:.0f}%" if spread > 0.1 else "")
 
-        head = f"{'workload':<8} {'figure':<26} {'thr':>3}  {'descent':>18}  {'PyTorch':>18}  {'ours/theirs':>11}  target"
+        def ratio(o, th):
+            return f"{o[0] / th[0]:.3f}" if o and th and th[0] else "n/a"
+
+        with_lt = any(len(r) > 1 and r[6] for r in self.rows)
+        head = f"{'workload':<8} {'figure':<26} {'thr':>3}  {'descent':>18}  {'PyTorch':>18}  "
+        if with_lt:
+            head += f"{'ours/PyTorch':>12}  {'LibTorch':>18}  {'ours/LibTorch':>13}  target (PyTorch | LibTorch)"
+        else:
+            head += f"{'ours/theirs':>11}  target"
         print(head)
         print("-" * len(head))
         for r in self.rows:
             if len(r) == 1:
                 print(r[0])
                 continue
-            w, m, t, o, th, target = r
-            ratio = f"{o[0] / th[0]:.3f}" if o and th and th[0] else "n/a"
-            print(f"{w:<8} {m:<26} {t:>3}  {fmt(o):>18}  {fmt(th):>18}  {ratio:>11}  {target}")
+            w, m, t, o, th, target, lt, lt_target = r
+            line = f"{w:<8} {m:<26} {t:>3}  {fmt(o):>18}  {fmt(th):>18}  "
+            if with_lt:
+                targets = " | ".join(x for x in (target, lt_target) if x)
+                line += f"{ratio(o, th):>12}  {fmt(lt):>18}  {ratio(o, lt) if lt else '':>13}  {targets}"
+            else:
+                line += f"{ratio(o, th):>11}  {target}"
+            print(line.rstrip())
 
 
 def w4(build, table, thread_counts, reps):
@@ -105,7 +122,8 @@ def w1(build, table, thread_counts, reps, quick, w1_full_only):
     if not os.path.exists(exe):
         table.note("W1: not yet available (bench_w1 was not built)")
         return
-    libtorch = os.path.join(build, "bench", "libtorch", "bench_w1_libtorch")
+    libtorch = os.path.join(build, "bench", "bench_w1_libtorch")
+    have_lt = os.path.exists(libtorch)
     configs = [(1000, 1000, "full batch"), (32, 10 if quick else 100, "batch 32"), (1, 10 if quick else 100, "batch 1")]
     if w1_full_only:
         configs = configs[:1]
@@ -114,15 +132,18 @@ def w1(build, table, thread_counts, reps, quick, w1_full_only):
             args = ["--batch", str(batch), "--epochs", str(epochs)]
             o, o_wall, o_mem = median_runs([exe] + args, t, reps)
             th, th_wall, th_mem = median_runs([PY, os.path.join(HERE, "torch_w1.py"), "--threads", str(t)] + args, t, reps)
+            # The LibTorch peer gets the same environment (run() sets OMP/OPENBLAS) and --threads.
+            lt, lt_wall, lt_mem = median_runs([libtorch, "--threads", str(t)] + args, t, reps) if have_lt else ({}, None, None)
             key = ("W1", f"batch{batch}_step", t)
             target = "<= 0.05 (20x)" if batch == 1000 else ("<= 0.033 (30x)" if batch == 1 else "")
-            table.add("W1", f"{label}: per step", t, o.get(key), th.get(key), target)
+            lt_target = "<= 0.1 (10x)" if batch == 1000 else ("<= 0.0667 (15x)" if batch == 1 else "")
+            table.add("W1", f"{label}: per step", t, o.get(key), th.get(key), target, lt.get(key), lt_target)
             if batch == 1000:
-                table.add("W1", "full batch: process wall", t, o_wall, th_wall, "ours < 50 ms")
-                table.add("W1", "full batch: peak memory", t, o_mem, th_mem, "ours < 20 MiB")
+                table.add("W1", "full batch: process wall", t, o_wall, th_wall, "ours < 50 ms", lt_wall)
+                table.add("W1", "full batch: peak memory", t, o_mem, th_mem, "ours < 20 MiB", lt_mem)
                 acc = ("W1", "batch1000_accuracy", t)
-                table.add("W1", "full batch: accuracy", t, o.get(acc), th.get(acc), ">= 0.97 both")
-        if not os.path.exists(libtorch):
+                table.add("W1", "full batch: accuracy", t, o.get(acc), th.get(acc), ">= 0.97 each", lt.get(acc))
+        if not have_lt:
             table.note(f"W1 LibTorch peer ({t} thr): not yet available (bench_w1_libtorch not built)")
 
 

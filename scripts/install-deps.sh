@@ -13,11 +13,11 @@ packages=(
   zlib1g-dev                     # gzipped IDX files
   dataset-fashion-mnist          # the real data set of `descent train`
 )
-# bench/run.sh passes --bench: the peers it measures against. OpenBLAS replaces Debian's
-# reference BLAS under torch (through the libblas.so.3 alternative), so PyTorch's matrix
-# products run at their best, as ../shared/BENCHMARKS.md asks.
+# bench/run.sh passes --bench: the peers it measures against (PyTorch, and LibTorch, its C++
+# API, for W1). OpenBLAS replaces Debian's reference BLAS under torch (through the libblas.so.3
+# alternative), so PyTorch's matrix products run at their best, as ../shared/BENCHMARKS.md asks.
 if [ "${1-}" = "--bench" ]; then
-  packages+=(python3-torch python3-numpy libopenblas0-pthread)
+  packages+=(python3-torch python3-numpy libopenblas0-pthread libtorch-dev)
 fi
 missing=()
 for p in "${packages[@]}"; do
