@@ -14,6 +14,8 @@
 #include <typeinfo>
 
 #include "descent/autograd/grad_mode.hpp"
+#include "descent/nn/activation.hpp"
+#include "descent/nn/pooling.hpp"
 #include "descent/ops/shape.hpp"
 
 namespace descent::nn {
@@ -283,9 +285,27 @@ std::string Module::to_string() const {
 
 std::ostream& operator<<(std::ostream& out, const Module& module) { return out << module.to_string(); }
 
+namespace {
+// ReLU then MaxPool2d can run as MaxPool2d then ReLU: ReLU is monotone, so relu(max(window)) =
+// max(relu(window)), and the gradient reaches the same element (the first maximum when it is
+// positive; nothing when the window's maximum is ≤ 0; a NaN passes either way). Pooling first
+// runs the ReLU, forward and backward, on a quarter of the values (a 2×2 window). Only the
+// exact library types qualify: a subclass may do something else.
+bool pools_after_relu(const Module& first, const Module& second) {
+    return typeid(first) == typeid(ReLU) && typeid(second) == typeid(MaxPool2d);
+}
+}  // namespace
+
 Tensor Sequential::forward(const Tensor& input) {
     Tensor x = input;
-    for (Module* module : modules_) x = module->forward(x);
+    for (std::size_t i = 0; i < modules_.size(); ++i) {
+        if (i + 1 < modules_.size() && pools_after_relu(*modules_[i], *modules_[i + 1])) {
+            x = modules_[i]->forward(modules_[i + 1]->forward(x));
+            ++i;
+            continue;
+        }
+        x = modules_[i]->forward(x);
+    }
     return x;
 }
 

@@ -13,6 +13,7 @@
 
 #include <algorithm>
 #include <cstring>
+#include <vector>
 
 #include "../kernels/gemm.hpp"
 #include "descent/autograd/node.hpp"
@@ -213,13 +214,29 @@ void conv_forward(const T* x, const T* w, const T* b, const ConvGeom& g, T* y) {
     }
 }
 
-// dx (if non-null) and dw (if non-null) from dy; dx is written, dw overwritten.
+// Σ_p row[p] in T with eight partial sums (a reduction the compiler can vectorize).
 template <class T>
-void conv_backward(const T* x, const T* w, const T* dy, const ConvGeom& g, T* dx, T* dw) {
+T row_sum(const T* row, std::int64_t P) {
+    T acc[8] = {};
+    std::int64_t p = 0;
+    for (; p + 8 <= P; p += 8)
+        for (int k = 0; k < 8; ++k) acc[k] += row[p + k];
+    for (; p < P; ++p) acc[0] += row[p];
+    T s = 0;
+    for (int k = 0; k < 8; ++k) s += acc[k];
+    return s;
+}
+
+// dx, dw and db (each if non-null) from dy; dx and db are written, dw overwritten. db's rows are
+// summed per sample while that sample's dy is in cache for the dw product (in T per row, across
+// samples in double).
+template <class T>
+void conv_backward(const T* x, const T* w, const T* dy, const ConvGeom& g, T* dx, T* dw, T* db) {
     const std::int64_t K = g.K(), P = g.P(), Og = g.Og(), Cg = g.Cg();
     const int threads = thread_count(g);
     Tensor scratch, dw_parts;
-    if (!g.direct()) scratch = make_tensor({threads, K * P}, dtype_of<T>());
+    std::vector<double> db_parts(db ? static_cast<std::size_t>(threads * g.O) : 0, 0.0);
+    if (!g.direct() && (dx || dw)) scratch = make_tensor({threads, K * P}, dtype_of<T>());
     if (dw) {
         dw_parts = make_tensor({threads, g.O * K}, dtype_of<T>());
         std::fill_n(dw_parts.data_ptr<T>(), threads * g.O * K, T(0));
@@ -229,8 +246,11 @@ void conv_backward(const T* x, const T* w, const T* dy, const ConvGeom& g, T* dx
         const int t = omp_get_thread_num();
         T* col = scratch.defined() ? scratch.data_ptr<T>() + t * K * P : nullptr;
         T* dw_t = dw ? dw_parts.data_ptr<T>() + t * g.O * K : nullptr;
+        double* db_t = db ? db_parts.data() + t * g.O : nullptr;
 #pragma omp for schedule(static)
         for (std::int64_t n = 0; n < g.N; ++n) {
+            if (db_t)
+                for (std::int64_t o = 0; o < g.O; ++o) db_t[o] += row_sum(dy + (n * g.O + o) * P, P);
             for (std::int64_t gi = 0; gi < g.G; ++gi) {
                 const std::int64_t in_off = (n * g.C + gi * Cg) * g.H * g.W;
                 const T* dyg = dy + (n * g.O + gi * Og) * P;
@@ -261,6 +281,12 @@ void conv_backward(const T* x, const T* w, const T* dy, const ConvGeom& g, T* dx
         for (int t = 1; t < threads; ++t)
             for (std::int64_t i = 0; i < g.O * K; ++i) dw[i] += parts[t * g.O * K + i];
     }
+    if (db)
+        for (std::int64_t o = 0; o < g.O; ++o) {
+            double s = 0;
+            for (int t = 0; t < threads; ++t) s += db_parts[t * g.O + o];
+            db[o] = static_cast<T>(s);
+        }
 }
 
 struct ConvolutionBackward final : Node {
@@ -278,27 +304,9 @@ struct ConvolutionBackward final : Node {
         if (need_b) gb = make_tensor({geom.O}, w.dtype());
         visit_floating(w.dtype(), "conv2d", [&](auto tag) {
             using T = decltype(tag);
-            if (need_x || need_w)
-                conv_backward<T>(need_w ? x.data_ptr<T>() : nullptr, w.data_ptr<T>(), dy.data_ptr<T>(), geom,
-                                 need_x ? gx.data_ptr<T>() : nullptr, need_w ? gw.data_ptr<T>() : nullptr);
-            if (need_b) {
-                const T* d = dy.data_ptr<T>();
-                T* out = gb.data_ptr<T>();
-                const std::int64_t P = geom.P();
-                for (std::int64_t o = 0; o < geom.O; ++o) {
-                    double s = 0;  // rows of P summed in T (vectorizes), the N row sums in double
-                    for (std::int64_t n = 0; n < geom.N; ++n) {
-                        const T* row = d + (n * geom.O + o) * P;
-                        T acc[8] = {};  // eight partial sums: a reduction the compiler can vectorize
-                        std::int64_t p = 0;
-                        for (; p + 8 <= P; p += 8)
-                            for (int k = 0; k < 8; ++k) acc[k] += row[p + k];
-                        for (; p < P; ++p) acc[0] += row[p];
-                        for (int k = 0; k < 8; ++k) s += acc[k];
-                    }
-                    out[o] = static_cast<T>(s);
-                }
-            }
+            conv_backward<T>(need_w ? x.data_ptr<T>() : nullptr, w.data_ptr<T>(), dy.data_ptr<T>(), geom,
+                             need_x ? gx.data_ptr<T>() : nullptr, need_w ? gw.data_ptr<T>() : nullptr,
+                             need_b ? gb.data_ptr<T>() : nullptr);
         });
         return {gx, gw, gb};
     }

@@ -255,6 +255,27 @@ void max_pool_forward(const T* x, const PoolGeom& geom, T* y, std::int64_t* idx)
     }
 }
 
+// dx for windows that tile the input (kernel = stride, no padding or dilation): each band of kh
+// input rows (one row of windows) is zeroed while it is in cache, then every window's gradient
+// goes to its argmax, which lies in that band; rows past the last band get 0. No pass over the
+// whole of dx beforehand, and no branch per element.
+template <class T>
+void disjoint_windows_backward(const T* dy, const std::int64_t* idx, const PoolGeom& g, T* dx) {
+    const std::int64_t HW = g.H * g.W, OHW = g.OH * g.OW, band = g.kh * g.W;
+#pragma omp parallel for schedule(static) num_threads(pool_threads(g.planes * HW))
+    for (std::int64_t p = 0; p < g.planes; ++p) {
+        const T* dp = dy + p * OHW;
+        const std::int64_t* ip = idx + p * OHW;
+        T* xp = dx + p * HW;
+        for (std::int64_t oh = 0; oh < g.OH; ++oh) {
+            T* rows = xp + oh * band;
+            for (std::int64_t i = 0; i < band; ++i) rows[i] = T(0);
+            for (std::int64_t ow = 0; ow < g.OW; ++ow) xp[ip[oh * g.OW + ow]] = dp[oh * g.OW + ow];
+        }
+        std::fill(xp + g.OH * band, xp + HW, T(0));
+    }
+}
+
 struct MaxPool2DWithIndicesBackward final : Node {
     SavedTensor indices;  // int64, the output's shape
     PoolGeom geom{};
@@ -263,14 +284,20 @@ struct MaxPool2DWithIndicesBackward final : Node {
     std::vector<Tensor> apply(std::vector<Tensor>&& grads) override {
         const Tensor idx = indices.unpack(*this);
         const Tensor dy = contiguous(grads[0].dtype() == dtype ? grads[0] : to_dtype(grads[0], dtype));
-        Tensor dx = Tensor::zeros(input_shape, {.dtype = dtype});
         const PoolGeom& g = geom;
+        // Windows that tile the input without overlap or padding (kernel = stride, the usual 2×2/2):
+        // every input element lies in at most one window, so dx is written in one pass, window by
+        // window, instead of zero-filled and then scattered into.
+        const bool disjoint = g.ph == 0 && g.pw == 0 && g.dh == 1 && g.dw == 1 && g.sh == g.kh && g.sw == g.kw &&
+                              g.OH * g.sh <= g.H && g.OW * g.sw <= g.W;
+        Tensor dx = disjoint ? make_tensor(input_shape, dtype) : Tensor::zeros(input_shape, {.dtype = dtype});
         visit_floating(dtype, "max_pool2d", [&](auto tag) {
             using T = decltype(tag);
             const T* d = dy.data_ptr<T>();
             const std::int64_t* ix = idx.data_ptr<std::int64_t>();
             T* out = dx.data_ptr<T>();
             const std::int64_t HW = g.H * g.W, OHW = g.OH * g.OW;
+            if (disjoint) return disjoint_windows_backward(d, ix, g, out);
 #pragma omp parallel for schedule(static) num_threads(pool_threads(g.planes * OHW))
             for (std::int64_t p = 0; p < g.planes; ++p)
                 for (std::int64_t o = 0; o < OHW; ++o) {

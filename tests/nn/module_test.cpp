@@ -2,6 +2,7 @@
 // train/eval, zero_grad) and the printout, checked against PyTorch's strings.
 #include <gtest/gtest.h>
 
+#include "descent/autograd/node.hpp"
 #include "descent/descent.hpp"
 #include "nn_test_util.hpp"
 
@@ -332,6 +333,65 @@ TEST(Printout, ReprFloatMatchesPython) {
     EXPECT_EQ(nn::repr_bool(true), "True");
     EXPECT_EQ(nn::repr_tuple({3, 3}), "(3, 3)");
     EXPECT_EQ(nn::repr_tuple({3}), "(3,)");
+}
+
+}  // namespace
+}  // namespace descent
+
+namespace descent {
+namespace {
+
+// Sequential runs ReLU → MaxPool2d as MaxPool2d → ReLU (fewer values through the ReLU). That
+// must not be observable: the same output and the same input gradient, bit for bit, as the
+// literal order, on windows with ties, all-negative and all-zero windows, and NaN.
+void expect_same_as_relu_then_pool(Size2 kernel, const MaxPool2dArgs& options) {
+    Generator g(7);
+    Tensor base = Tensor::randn({2, 3, 7, 8}, {.dtype = kFloat64, .generator = &g});
+    double* v = base.data_ptr<double>();
+    v[0] = v[1] = v[8] = v[9] = -1.5;            // a window of equal negatives
+    v[2] = v[3] = v[10] = v[11] = 0.0;           // a window of zeros
+    v[4] = 2.0, v[5] = 2.0, v[12] = 1.0;         // a positive tie
+    v[60] = std::nan("");                        // a NaN
+    v[70] = -0.0;
+
+    Tensor x1 = base.clone().requires_grad_(true);
+    nn::Sequential seq(nn::ReLU(), nn::MaxPool2d(kernel, options));
+    Tensor y1 = seq(x1);
+
+    Tensor x2 = base.clone().requires_grad_(true);
+    Tensor y2 = max_pool2d(relu(x2), kernel, options);
+
+    ASSERT_EQ(y1.shape(), y2.shape());
+    // The reordering did happen (pooling first, the ReLU last), so the comparison below tests it.
+    EXPECT_EQ(y1.grad_fn()->name(), "ReluBackward0");
+    EXPECT_EQ(y2.grad_fn()->name(), "MaxPool2DWithIndicesBackward0");
+    const Tensor upstream = Tensor::randn(y1.shape(), {.dtype = kFloat64, .generator = &g});
+    (y1 * upstream).sum().backward();
+    (y2 * upstream).sum().backward();
+    const double* a = y1.data_ptr<double>();
+    const double* b = y2.data_ptr<double>();
+    for (std::int64_t i = 0; i < y1.numel(); ++i) {
+        if (std::isnan(b[i])) {
+            EXPECT_TRUE(std::isnan(a[i])) << "output " << i;
+        } else {
+            EXPECT_EQ(a[i], b[i]) << "output " << i;
+            EXPECT_EQ(std::signbit(a[i]), std::signbit(b[i])) << "output " << i;
+        }
+    }
+    const double* ga = x1.grad().data_ptr<double>();
+    const double* gb = x2.grad().data_ptr<double>();
+    std::int64_t nonzero = 0;
+    for (std::int64_t i = 0; i < base.numel(); ++i) {
+        EXPECT_EQ(ga[i], gb[i]) << "input gradient " << i;
+        nonzero += gb[i] != 0;
+    }
+    EXPECT_GT(nonzero, 0);
+}
+
+TEST(Sequential, ReluThenMaxPoolMatchesTheLiteralOrder2x2) { expect_same_as_relu_then_pool(2, {}); }
+
+TEST(Sequential, ReluThenMaxPoolMatchesTheLiteralOrderOverlappingPadded) {
+    expect_same_as_relu_then_pool(3, {.stride = 2, .padding = 1, .ceil_mode = true});
 }
 
 }  // namespace
