@@ -135,10 +135,17 @@ void tile(std::int64_t K, const typename V::T* __restrict a, std::int64_t rs, st
     }
 }
 
+// V::transpose8(reg (&)[8]), where a vector type has it (8 lanes): the packing routines then turn
+// rows into columns eight at a time instead of one scalar at a time.
+template <class V>
+concept HasTranspose8 = V::W == 8 && requires(typename V::reg (&r)[8]) { V::transpose8(r); };
+
 // Packs rows [0, mc) × depth [0, kc) of A (A(i, k) = A[i·rs + k·cs]) into MR-row panels:
 // panel p holds, for each k, the MR values A(p·MR + r, k); rows past mc are zero.
-template <class T, int MR>
-void pack_a(const T* A, std::int64_t rs, std::int64_t cs, std::int64_t mc, std::int64_t kc, T* __restrict dst) {
+template <class V, int MR>
+void pack_a(const typename V::T* A, std::int64_t rs, std::int64_t cs, std::int64_t mc, std::int64_t kc,
+            typename V::T* __restrict dst) {
+    using T = typename V::T;
     for (std::int64_t i = 0; i < mc; i += MR, dst += MR * kc) {
         const std::int64_t mr = std::min<std::int64_t>(MR, mc - i);
         const T* src = A + i * rs;
@@ -150,7 +157,22 @@ void pack_a(const T* A, std::int64_t rs, std::int64_t cs, std::int64_t mc, std::
             const T* row[MR];
 #pragma GCC unroll 32
             for (int r = 0; r < MR; ++r) row[r] = src + r * rs;
-            for (std::int64_t k = 0; k < kc; ++k)
+            std::int64_t k = 0;
+            if constexpr (HasTranspose8<V> && MR <= 8) {
+                // Eight k at a time: MR rows (and zero rows up to 8) transposed into eight columns
+                // of MR values. Each full store spills 8 − MR lanes into the next column's slots,
+                // which the next store overwrites; the eighth column is stored exactly.
+                for (; k + 8 <= kc; k += 8) {
+                    typename V::reg t[8];
+#pragma GCC unroll 8
+                    for (int r = 0; r < 8; ++r) t[r] = r < MR ? V::loadu(row[r] + k) : V::zero();
+                    V::transpose8(t);
+#pragma GCC unroll 8
+                    for (int j = 0; j < 7; ++j) V::storeu(dst + (k + j) * MR, t[j]);
+                    V::store_part(dst + (k + 7) * MR, t[7], MR);
+                }
+            }
+            for (; k < kc; ++k)
 #pragma GCC unroll 32
                 for (int r = 0; r < MR; ++r) dst[k * MR + r] = row[r][k];
         } else {
@@ -179,12 +201,29 @@ void pack_b_panel(const typename V::T* B, std::int64_t rs, std::int64_t cs, std:
             }
         }
     } else {
+        std::int64_t k0 = 0;
+        if constexpr (HasTranspose8<V>) {
+            if (rs == 1) {
+                // A transposed B (B(k, j) = B[k + j·cs]): eight columns × eight k transposed at once.
+                for (; k0 + 8 <= kc; k0 += 8)
+#pragma GCC unroll 4
+                    for (int v = 0; v < NV; ++v) {
+                        typename V::reg t[8];
+#pragma GCC unroll 8
+                        for (int j = 0; j < 8; ++j)
+                            t[j] = v * W + j < nr ? V::loadu(B + (v * W + j) * cs + k0) : V::zero();
+                        V::transpose8(t);
+#pragma GCC unroll 8
+                        for (int k = 0; k < 8; ++k) V::storeu(dst + (k0 + k) * NR + v * W, t[k]);
+                    }
+            }
+        }
         for (std::int64_t j = 0; j < NR; ++j) {
             if (j < nr) {
                 const T* col = B + j * cs;
-                for (std::int64_t k = 0; k < kc; ++k) dst[k * NR + j] = col[k * rs];
+                for (std::int64_t k = k0; k < kc; ++k) dst[k * NR + j] = col[k * rs];
             } else {
-                for (std::int64_t k = 0; k < kc; ++k) dst[k * NR + j] = T(0);
+                for (std::int64_t k = k0; k < kc; ++k) dst[k * NR + j] = T(0);
             }
         }
     }
@@ -261,7 +300,7 @@ void gemm_packed(const Args<typename V::T>& g, int nt) {
                 const std::int64_t q0 = tj * np / tn, q1 = (tj + 1) * np / tn;
                 for (std::int64_t ic = m0; ic < m1; ic += mc_max) {
                     const std::int64_t mc = std::min(mc_max, m1 - ic);
-                    pack_a<T, MR>(g.A + ic * a_rs + pc * a_cs, a_rs, a_cs, mc, kc, abuf);
+                    pack_a<V, MR>(g.A + ic * a_rs + pc * a_cs, a_rs, a_cs, mc, kc, abuf);
                     for (std::int64_t q = q0; q < q1; ++q) {
                         const int nr = static_cast<int>(std::min<std::int64_t>(NR, nc - q * NR));
                         const T* bp = bbuf + q * NR * kc;
