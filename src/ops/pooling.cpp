@@ -85,7 +85,7 @@ PoolGeom pool_geom(const Tensor& x, Size2 k, Size2 stride, Size2 pad, Size2 dil,
 // NaN is always taken. The update is written as selects (no data-dependent branch: random
 // data would mispredict half of them). A window entirely in the padding (possible with
 // dilation) keeps −inf and index −1, so it passes no gradient (PyTorch returns an arbitrary
-// index there).
+// index there). Every kernel takes idx == nullptr: values only (no autograd, nothing asked).
 // Fast path: every window lies inside the input (no padding, no dilation, no ceil_mode
 // overhang), so there is no clipping to do and the taps of a K×K window are a fixed
 // pattern the compiler unrolls. The scan order and the NaN rule are those above.
@@ -96,7 +96,7 @@ void max_pool_forward_full_windows(const T* x, const PoolGeom& g, T* y, std::int
     for (std::int64_t p = 0; p < g.planes; ++p) {
         const T* xp = x + p * HW;
         T* yp = y + p * OHW;
-        std::int64_t* ip = idx + p * OHW;
+        std::int64_t* ip = idx ? idx + p * OHW : nullptr;
         for (std::int64_t oh = 0; oh < OH; ++oh) {
             const std::int64_t row = oh * sh * W;
             for (std::int64_t ow = 0; ow < OW; ++ow) {
@@ -112,7 +112,7 @@ void max_pool_forward_full_windows(const T* x, const PoolGeom& g, T* y, std::int
                         best_i = take ? i : best_i;
                     }
                 yp[oh * OW + ow] = best;
-                ip[oh * OW + ow] = best_i;
+                if (ip) ip[oh * OW + ow] = best_i;
             }
         }
     }
@@ -172,7 +172,7 @@ __attribute__((target("avx2"))) void max_pool_2x2_stride2_avx2(const float* x, c
     for (std::int64_t p = 0; p < g.planes; ++p) {
         const float* xp = x + p * HW;
         float* yp = y + p * OHW;
-        std::int64_t* ip = idx + p * OHW;
+        std::int64_t* ip = idx ? idx + p * OHW : nullptr;
         const __m256i lanes2 = _mm256_setr_epi32(0, 2, 4, 6, 8, 10, 12, 14);
         for (std::int64_t oh = 0; oh < OH; ++oh) {
             const float* r0 = xp + 2 * oh * W;
@@ -194,18 +194,23 @@ __attribute__((target("avx2"))) void max_pool_2x2_stride2_avx2(const float* x, c
                 const __m256i at = _mm256_add_epi32(
                     _mm256_add_epi32(_mm256_set1_epi32(static_cast<int>(2 * oh * W + 2 * ow)), lanes2), off);
                 float* y_out = yp + oh * OW + ow;
-                std::int64_t* i_out = ip + oh * OW + ow;
                 if (n == 8) {
                     _mm256_storeu_ps(y_out, best);
-                    _mm256_storeu_si256(reinterpret_cast<__m256i*>(i_out), _mm256_cvtepi32_epi64(_mm256_castsi256_si128(at)));
-                    _mm256_storeu_si256(reinterpret_cast<__m256i*>(i_out + 4),
-                                        _mm256_cvtepi32_epi64(_mm256_extracti128_si256(at, 1)));
+                    if (ip) {
+                        std::int64_t* i_out = ip + oh * OW + ow;
+                        _mm256_storeu_si256(reinterpret_cast<__m256i*>(i_out),
+                                            _mm256_cvtepi32_epi64(_mm256_castsi256_si128(at)));
+                        _mm256_storeu_si256(reinterpret_cast<__m256i*>(i_out + 4),
+                                            _mm256_cvtepi32_epi64(_mm256_extracti128_si256(at, 1)));
+                    }
                 } else {  // through a buffer: no data-dependent branch, no masked store (slow on AMD)
                     alignas(32) float yb[8];
                     alignas(32) std::int32_t ib[8];
                     _mm256_store_ps(yb, best);
                     _mm256_store_si256(reinterpret_cast<__m256i*>(ib), at);
-                    for (int j = 0; j < n; ++j) y_out[j] = yb[j], i_out[j] = ib[j];
+                    for (int j = 0; j < n; ++j) y_out[j] = yb[j];
+                    if (ip)
+                        for (int j = 0; j < n; ++j) ip[oh * OW + ow + j] = ib[j];
                 }
             }
         }
@@ -229,7 +234,7 @@ void max_pool_forward(const T* x, const PoolGeom& geom, T* y, std::int64_t* idx)
     for (std::int64_t p = 0; p < g.planes; ++p) {
         const T* xp = x + p * HW;
         T* yp = y + p * OHW;
-        std::int64_t* ip = idx + p * OHW;
+        std::int64_t* ip = idx ? idx + p * OHW : nullptr;
         for (std::int64_t oh = 0; oh < g.OH; ++oh) {
             std::int64_t h0 = oh * g.sh - g.ph;
             const std::int64_t h1 = std::min(h0 + (g.kh - 1) * g.dh + 1, g.H);
@@ -249,7 +254,7 @@ void max_pool_forward(const T* x, const PoolGeom& geom, T* y, std::int64_t* idx)
                         best_i = take ? i : best_i;
                     }
                 yp[oh * g.OW + ow] = best;
-                ip[oh * g.OW + ow] = best_i;
+                if (ip) ip[oh * g.OW + ow] = best_i;
             }
         }
     }
@@ -392,17 +397,21 @@ struct AdaptiveAvgPool2DBackward final : Node {
 
 }  // namespace
 
-ValuesIndices max_pool2d_with_indices(const Tensor& input, Size2 kernel_size, const MaxPool2dArgs& args) {
+namespace {
+// The indices are computed only when asked for or when backward will need them: evaluation
+// under NoGradGuard writes no int64 per output (at batch 1000 after conv1, 50 MB not written).
+ValuesIndices max_pool2d_impl(const Tensor& input, Size2 kernel_size, const MaxPool2dArgs& args, bool want_indices) {
     const PoolGeom g =
         pool_geom(input, kernel_size, args.stride, args.padding, args.dilation, args.ceil_mode, "max_pool2d");
     const Tensor x = contiguous(input.detach());
     Tensor out = make_tensor(g.out_shape, x.dtype());
-    Tensor idx = make_tensor(g.out_shape, kInt64);
+    auto node = make_node<MaxPool2DWithIndicesBackward>({&input});
+    Tensor idx = want_indices || node ? make_tensor(g.out_shape, kInt64) : Tensor();
     visit_floating(x.dtype(), "max_pool2d", [&](auto tag) {
         using T = decltype(tag);
-        max_pool_forward<T>(x.data_ptr<T>(), g, out.data_ptr<T>(), idx.data_ptr<std::int64_t>());
+        max_pool_forward<T>(x.data_ptr<T>(), g, out.data_ptr<T>(), idx.defined() ? idx.data_ptr<std::int64_t>() : nullptr);
     });
-    if (auto node = make_node<MaxPool2DWithIndicesBackward>({&input})) {
+    if (node) {
         node->indices = SavedTensor(idx);
         node->geom = g;
         node->input_shape = input.shape();
@@ -411,9 +420,14 @@ ValuesIndices max_pool2d_with_indices(const Tensor& input, Size2 kernel_size, co
     }
     return {out, idx};
 }
+}  // namespace
+
+ValuesIndices max_pool2d_with_indices(const Tensor& input, Size2 kernel_size, const MaxPool2dArgs& args) {
+    return max_pool2d_impl(input, kernel_size, args, true);
+}
 
 Tensor max_pool2d(const Tensor& input, Size2 kernel_size, const MaxPool2dArgs& args) {
-    return max_pool2d_with_indices(input, kernel_size, args).values;
+    return max_pool2d_impl(input, kernel_size, args, false).values;
 }
 
 Tensor avg_pool2d(const Tensor& input, Size2 kernel_size, const AvgPool2dArgs& args) {

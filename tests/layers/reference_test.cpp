@@ -215,6 +215,10 @@ void check_max_pool(Generator& g, std::int64_t N, std::int64_t C, std::int64_t H
             }
     EXPECT_EQ(y.to_vector<double>(), ey) << what;
     expect_near_all(x.grad(), edx, 1e-12, "max_pool2d " + what);
+    {  // without autograd no indices are written: the values must not change
+        NoGradGuard no_grad;
+        EXPECT_EQ(max_pool2d(x, k, args).to_vector<double>(), ey) << what << " (no grad)";
+    }
 }
 
 TEST(MaxPoolReference, RandomGeometriesMatchDirectLoops) {
@@ -278,6 +282,13 @@ TEST(MaxPoolReference, Float32TwoByTwoStrideTwoMatchesFloat64) {
             } else {
                 EXPECT_EQ(v32[i], v64[i]) << what << " output " << i;
             }
+        }
+        {  // the vectorized path without indices (no grad): the same values
+            NoGradGuard no_grad;
+            const auto plain = max_pool2d(x32, 2).to_vector<double>();
+            ASSERT_EQ(plain.size(), v32.size());
+            for (std::size_t i = 0; i < v32.size(); ++i)
+                EXPECT_TRUE(plain[i] == v32[i] || (std::isnan(plain[i]) && std::isnan(v32[i]))) << what << " output " << i;
         }
         const Tensor dy = Tensor::randn(r64.values.shape(), {.dtype = kFloat64, .generator = &g}).to(kFloat32);
         r64.values.backward(dy.to(kFloat64));
