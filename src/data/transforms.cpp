@@ -2,6 +2,7 @@
 // pipeline, outside autograd, so they skip the op machinery.
 #include "descent/data/transforms.hpp"
 
+#include <array>
 #include <cstring>
 
 namespace descent::data::transforms {
@@ -43,7 +44,16 @@ Tensor ToFloat::operator()(const Tensor& images) const {
     float* dst = out.data_ptr<float>();
     const std::int64_t n = x.numel();
     // float(v) / 255 rather than v * (1/255): torchvision's ToTensor divides, and the two differ in the last bit.
-    for (std::int64_t i = 0; i < n; ++i) dst[i] = static_cast<float>(src[i]) / 255.0f;
+    // Pixels 0..255 read the quotient from a table (the same values, no division per pixel).
+    static const std::array<float, 256> quotient = [] {
+        std::array<float, 256> q{};
+        for (int v = 0; v < 256; ++v) q[static_cast<std::size_t>(v)] = static_cast<float>(v) / 255.0f;
+        return q;
+    }();
+    for (std::int64_t i = 0; i < n; ++i) {
+        const std::int64_t v = src[i];
+        dst[i] = static_cast<std::uint64_t>(v) < 256 ? quotient[static_cast<std::size_t>(v)] : static_cast<float>(v) / 255.0f;
+    }
     return out;
 }
 

@@ -4,6 +4,7 @@
 #include <cmath>
 #include <type_traits>
 
+#include "../kernels/elementwise.hpp"
 #include "descent/optim/adam.hpp"
 #include "descent/optim/adamw.hpp"
 #include "update_util.hpp"
@@ -85,8 +86,12 @@ void adam_update(const Tensor& param, const Tensor& grad, AdamState& s, double l
         with_flag(decay != 0.0, [&](auto kDecay) {
             with_flag(param_scale.has_value(), [&](auto kScale) {
                 with_flag(amsgrad, [&](auto kAmsgrad) {
-                    adam_kernel<T, decltype(kMaximize)::value, decltype(kDecay)::value, decltype(kScale)::value,
-                                decltype(kAmsgrad)::value>(n, p, g, m, v, vmax, c);
+                    // Elementwise, so splitting a large parameter over the threads changes no result.
+                    kernels::parallel_chunks(n, [&](std::int64_t b, std::int64_t e) {
+                        adam_kernel<T, decltype(kMaximize)::value, decltype(kDecay)::value, decltype(kScale)::value,
+                                    decltype(kAmsgrad)::value>(e - b, p + b, g + b, m + b, v + b,
+                                                               vmax ? vmax + b : nullptr, c);
+                    });
                 });
             });
         });

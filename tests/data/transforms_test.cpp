@@ -19,6 +19,13 @@ TEST(Transforms, ToFloatDividesBy255) {
     EXPECT_EQ(x.dtype(), kFloat32);
     EXPECT_EQ(x.shape(), (Shape{1, 1, 2, 2}));
     EXPECT_EQ(x.to_vector<float>(), (std::vector<float>{0.0f, 51.0f / 255.0f, 1.0f, 128.0f / 255.0f}));
+    // Every byte value, and values outside 0..255, as float(v) / 255 exactly (pixels take a table).
+    std::vector<std::int64_t> all;
+    for (std::int64_t v = -3; v <= 300; ++v) all.push_back(v);
+    all.push_back(std::int64_t{1} << 40);
+    const auto got = ToFloat{}(Tensor::from(all, {1, 1, 1, static_cast<std::int64_t>(all.size())})).to_vector<float>();
+    for (std::size_t i = 0; i < all.size(); ++i)
+        EXPECT_EQ(got[i], static_cast<float>(all[i]) / 255.0f) << "pixel value " << all[i];
     // Floating input passes unchanged.
     Tensor f = Tensor::from({0.5f, 2.0f});
     EXPECT_EQ(ToFloat{}(f).to_vector<float>(), (std::vector<float>{0.5f, 2.0f}));

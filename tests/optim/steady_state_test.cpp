@@ -4,14 +4,17 @@
 // bypass the cache (so ASan sees every use after free): there the same steps must reach the
 // system every time and the cache must never serve a block.
 #include <gtest/gtest.h>
+#include <omp.h>
 
 #include <cmath>
 #include <functional>
+#include <memory>
 
 #include "descent/core/allocator.hpp"
 #include "descent/descent.hpp"
 #include "descent/nn.hpp"
 #include "descent/optim/adam.hpp"
+#include "descent/optim/adamw.hpp"
 #include "descent/optim/sgd.hpp"
 
 using namespace descent;
@@ -90,4 +93,35 @@ TEST(SteadyState, GrowingShapesDoReachTheSystem) {
     const std::size_t fresh = allocations_in_steady_state([&] { Tensor t = Tensor::ones({n}) * 2.0;
         n += 1000; });
     EXPECT_GT(fresh, 0u);
+}
+
+// Large parameters are updated by several threads (each a contiguous chunk); the update is
+// elementwise, so 1 and 2 threads must give the same bits, for Adam and AdamW with amsgrad.
+TEST(ThreadedUpdate, AdamOnALargeParameterIsTheSameOnOneAndTwoThreads) {
+    auto run = [](int threads, bool adamw) {
+        const int saved = omp_get_max_threads();
+        omp_set_num_threads(threads);
+        Generator g(5);
+        Tensor w = Tensor::randn({300001}, {.generator = &g}).requires_grad_(true);
+        const Tensor target = Tensor::randn({300001}, {.generator = &g});
+        std::unique_ptr<optim::Optimizer> opt;
+        if (adamw)
+            opt = std::make_unique<optim::AdamW>(std::vector<Tensor>{w}, optim::AdamWOptions{.lr = 1e-2, .amsgrad = true});
+        else
+            opt = std::make_unique<optim::Adam>(std::vector<Tensor>{w}, optim::AdamOptions{.lr = 1e-2, .weight_decay = 0.1});
+        for (int step = 0; step < 3; ++step) {
+            opt->zero_grad();
+            ((w - target) * (w - target)).sum().backward();
+            opt->step();
+        }
+        omp_set_num_threads(saved);
+        return w.detach().to_vector<float>();
+    };
+    for (bool adamw : {false, true}) {
+        const auto one = run(1, adamw), two = run(2, adamw);
+        ASSERT_EQ(one.size(), two.size());
+        std::size_t differ = 0;
+        for (std::size_t i = 0; i < one.size(); ++i) differ += one[i] != two[i];
+        EXPECT_EQ(differ, 0u) << (adamw ? "AdamW" : "Adam");
+    }
 }
