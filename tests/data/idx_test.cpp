@@ -272,6 +272,40 @@ TEST(Idx, WriteIdxRefusesBadShapes) {
     EXPECT_THROW(write_idx(dir.file("x"), IdxType::UInt8, {std::int64_t(1) << 33}, &byte), Error);
 }
 
+// The file is streamed (and inflated) straight into the elements' vector: reading must not
+// hold the file, or the inflated file, besides the elements (it did: +2x the data at the peak).
+TEST(Idx, ReadingHoldsTheElementsOnlyOnce) {
+    auto status_kb = [](const std::string& key) {
+        std::ifstream status("/proc/self/status");
+        for (std::string line; std::getline(status, line);)
+            if (line.rfind(key, 0) == 0) return std::stol(line.substr(key.size()));
+        return -1L;
+    };
+    TempDir dir;
+    const std::size_t n = std::size_t(32) << 20;
+    {
+        std::vector<std::uint8_t> pixels(n);
+        for (std::size_t i = 0; i < n; ++i) pixels[i] = static_cast<std::uint8_t>(i % 251);
+        write_idx(dir.file("big.idx.gz"), IdxType::UInt8, {std::int64_t(n / 1024), 32, 32}, pixels.data(), true);
+        write_idx(dir.file("big.idx"), IdxType::UInt8, {std::int64_t(n / 1024), 32, 32}, pixels.data());
+    }
+    for (const char* name : {"big.idx.gz", "big.idx"}) {
+        {
+            std::ofstream clear("/proc/self/clear_refs");  // "5" resets VmHWM to the current RSS
+            clear << "5";
+            clear.close();
+            if (!clear) GTEST_SKIP() << "cannot reset VmHWM through /proc/self/clear_refs";
+        }
+        const long before = status_kb("VmHWM:");
+        ASSERT_GT(before, 0);
+        IdxArray a = read_idx(dir.file(name));
+        const long peak = status_kb("VmHWM:");
+        ASSERT_EQ(a.data.size(), n);
+        EXPECT_EQ(a.data[n - 1], (n - 1) % 251);
+        EXPECT_LT(peak - before, long(n + n / 2) / 1024) << name << ": the peak grew by " << peak - before << " kB";
+    }
+}
+
 TEST(Idx, ReadsDebiansFashionMnistLabels) {
     const std::string path = "/usr/share/datasets/fashion-mnist/t10k-labels-idx1-ubyte.gz";
     ASSERT_TRUE(fs::exists(path)) << "dataset-fashion-mnist is not installed (scripts/install-deps.sh installs it)";

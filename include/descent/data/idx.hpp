@@ -43,7 +43,9 @@ struct IdxArray {
 /// Reads an IDX file, raw or gzipped. Every inconsistency (bad magic, unknown type,
 /// too few or too many bytes for the declared extents, a corrupt gzip stream) is a
 /// descent::Error naming the file and the byte offset; nothing is allocated from the
-/// header's extents before they are checked against the bytes actually present.
+/// header's extents before they are checked against the bytes actually present (in a
+/// gzipped file, within deflate's maximal ratio of the compressed size). The file is
+/// streamed: the peak memory is the elements plus small buffers.
 IdxArray read_idx(const std::string& path);
 
 /// Parses the bytes of an IDX file, raw or gzipped; `name` stands for the file in error messages.
