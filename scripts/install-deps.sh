@@ -11,6 +11,7 @@ packages=(
   libcli11-dev                   # the descent command line
   nlohmann-json3-dev             # JSON configs, safetensors headers, logs
   zlib1g-dev                     # gzipped IDX files
+  libsleef-dev                   # vectorized exp / log (SLEEF) for the float32 kernels
   dataset-fashion-mnist          # the real data set of `descent train`
 )
 # bench/run.sh passes --bench: the peers it measures against (PyTorch, and LibTorch, its C++

@@ -3,8 +3,9 @@
 // the order is deterministic), summing the gradients that reach each input.
 #include "descent/autograd/engine.hpp"
 
-#include <queue>
-#include <unordered_map>
+#include <algorithm>
+#include <cstdint>
+#include <span>
 
 #include "descent/autograd/grad_mode.hpp"
 #include "descent/autograd/node.hpp"
@@ -12,10 +13,6 @@
 
 namespace descent::autograd {
 namespace {
-
-struct LaterFirst {
-    bool operator()(const Node* a, const Node* b) const { return a->sequence_nr < b->sequence_nr; }
-};
 
 void accumulate(Tensor& slot, Tensor&& g) {
     if (!g.defined()) return;
@@ -25,52 +22,163 @@ void accumulate(Tensor& slot, Tensor&& g) {
         slot = add(slot, g);
 }
 
+// What one backward pass keeps per node: its pending dependencies and the gradients summed so
+// far for its outputs (output 0 inline: nearly every node has one output).
+struct NodeState {
+    Node* node = nullptr;
+    int dependencies = 0;
+    Tensor first;               // output 0
+    std::vector<Tensor> rest;   // outputs 1.. (sized on first use)
+    Tensor& slot(std::uint32_t output_nr) {
+        if (output_nr == 0) return first;
+        if (rest.empty()) rest.resize(node->num_outputs - 1);
+        return rest[output_nr - 1];
+    }
+};
+
+// Node* → index into the states: open addressing in one flat array, so a backward pass makes a
+// few allocations in all instead of a few per node (a std::unordered_map allocates per entry).
+class NodeIndex {
+public:
+    NodeIndex() : slots_(64) {}
+    /// The index of `node`, inserting `next` for a new node; second: whether it was new.
+    std::pair<std::uint32_t, bool> insert(Node* node, std::uint32_t next) {
+        if (2 * (size_ + 1) > slots_.size()) grow();
+        Slot& s = probe(node);
+        if (s.node) return {s.index, false};
+        s = {node, next};
+        ++size_;
+        return {next, true};
+    }
+    std::uint32_t at(Node* node) { return probe(node).index; }
+    /// Empties the index for the next pass; a table grown for a huge graph is given back.
+    void clear() {
+        if (slots_.size() > 4096) slots_ = std::vector<Slot>(64);
+        else if (size_) std::fill(slots_.begin(), slots_.end(), Slot{});
+        size_ = 0;
+    }
+
+private:
+    struct Slot {
+        Node* node = nullptr;
+        std::uint32_t index = 0;
+    };
+    Slot& probe(Node* node) {
+        const std::size_t mask = slots_.size() - 1;
+        std::size_t h = (reinterpret_cast<std::uintptr_t>(node) >> 4) * 0x9E3779B97F4A7C15ull >> 17;
+        for (;; h = (h + 1) & mask)
+            if (Slot& s = slots_[h & mask]; s.node == node || !s.node) return s;
+    }
+    void grow() {
+        std::vector<Slot> old(slots_.size() * 2);
+        old.swap(slots_);
+        for (const Slot& s : old)
+            if (s.node) probe(s.node) = s;
+    }
+    std::vector<Slot> slots_;  // size: a power of two, at most half full
+    std::size_t size_ = 0;
+};
+
+// The buffers of one pass. A thread keeps one between passes, so a training loop's backward
+// allocates none of them after its first step; a pass started inside another (a backward
+// called from a node's apply) uses fresh ones.
+struct Workspace {
+    std::vector<NodeState> states;
+    NodeIndex index;
+    std::vector<Node*> stack;
+    std::vector<std::uint32_t> ready;
+    std::vector<Tensor> grads;
+    bool busy = false;
+    void clear() {
+        // Drops any gradient left behind (a pass ended by an exception); what a huge graph grew
+        // is given back rather than kept for the thread's lifetime.
+        if (states.capacity() > 4096) {
+            states = {};
+            stack = {};
+            ready = {};
+        } else {
+            states.clear();
+            stack.clear();
+            ready.clear();
+        }
+        index.clear();
+        grads.clear();
+    }
+};
+
 // Walks the graph once and runs it. With `captures`, gradients reaching those
 // edges are stored there and leaves are left untouched (autograd::grad).
-void execute(const std::vector<Edge>& roots, std::vector<Tensor> root_grads, bool retain_graph,
+void execute(const Edge* roots, Tensor* root_grads, std::size_t n_roots, bool retain_graph,
              std::vector<std::pair<Edge, Tensor*>>* captures) {
-    std::unordered_map<Node*, int> dependencies;
-    std::vector<Node*> stack;
-    for (const Edge& e : roots)
-        if (e.fn && dependencies.emplace(e.fn.get(), 0).second) stack.push_back(e.fn.get());
+    thread_local Workspace cached;
+    Workspace fresh;
+    Workspace& ws = cached.busy ? fresh : cached;
+    ws.busy = true;
+    struct Release {
+        Workspace& ws;
+        ~Release() {
+            ws.clear();
+            ws.busy = false;
+        }
+    } release{ws};
+    std::vector<NodeState>& states = ws.states;
+    NodeIndex& index = ws.index;
+    auto visit = [&](Node* node) {
+        const auto [i, inserted] = index.insert(node, static_cast<std::uint32_t>(states.size()));
+        if (inserted) states.push_back({.node = node});
+        return std::pair{i, inserted};
+    };
+    std::vector<Node*>& stack = ws.stack;
+    for (const Edge& e : std::span(roots, n_roots))
+        if (e.fn && visit(e.fn.get()).second) stack.push_back(e.fn.get());
     while (!stack.empty()) {
         Node* node = stack.back();
         stack.pop_back();
         for (const Edge& e : node->next_edges) {
             if (!e.fn) continue;
-            auto [it, inserted] = dependencies.emplace(e.fn.get(), 0);
-            ++it->second;
+            const auto [i, inserted] = visit(e.fn.get());
+            ++states[i].dependencies;
             if (inserted) stack.push_back(e.fn.get());
         }
     }
 
-    std::unordered_map<Node*, std::vector<Tensor>> buffers;
-    auto buffer_of = [&buffers](Node* node) -> std::vector<Tensor>& {
-        auto& b = buffers[node];
-        if (b.empty()) b.resize(node->num_outputs);
-        return b;
+    // Ready nodes, latest-created first (a heap on sequence_nr): the order is deterministic.
+    std::vector<std::uint32_t>& ready = ws.ready;
+    ready.reserve(states.size());
+    auto later_first = [&states](std::uint32_t a, std::uint32_t b) {
+        return states[a].node->sequence_nr < states[b].node->sequence_nr;
+    };
+    auto push_ready = [&](std::uint32_t i) {
+        ready.push_back(i);
+        std::push_heap(ready.begin(), ready.end(), later_first);
     };
     // Roots may be reached from each other: they start once nothing leads to them.
-    std::priority_queue<Node*, std::vector<Node*>, LaterFirst> ready;
-    for (std::size_t i = 0; i < roots.size(); ++i) {
+    for (std::size_t i = 0; i < n_roots; ++i) {
         if (!roots[i].fn) continue;
-        accumulate(buffer_of(roots[i].fn.get())[roots[i].input_nr], std::move(root_grads[i]));
+        accumulate(states[index.at(roots[i].fn.get())].slot(roots[i].input_nr), std::move(root_grads[i]));
     }
-    for (const Edge& e : roots) {
+    for (const Edge& e : std::span(roots, n_roots)) {
         if (!e.fn) continue;
-        auto it = dependencies.find(e.fn.get());
-        if (it->second == 0) {
-            it->second = -1;  // queued
-            ready.push(e.fn.get());
+        const std::uint32_t i = index.at(e.fn.get());
+        if (states[i].dependencies == 0) {
+            states[i].dependencies = -1;  // queued
+            push_ready(i);
         }
     }
 
     NoGradGuard no_grad;  // backward formulas are not themselves recorded
+    std::vector<Tensor>& grads = ws.grads;  // reused for every node's call
     while (!ready.empty()) {
-        Node* node = ready.top();
-        ready.pop();
-        std::vector<Tensor> grads = std::move(buffer_of(node));
-        buffers.erase(node);
+        std::pop_heap(ready.begin(), ready.end(), later_first);
+        NodeState& state = states[ready.back()];
+        ready.pop_back();
+        Node* node = state.node;
+        grads.clear();
+        grads.reserve(node->num_outputs);
+        grads.push_back(std::move(state.first));
+        for (std::uint32_t k = 1; k < node->num_outputs; ++k)
+            grads.push_back(state.rest.empty() ? Tensor() : std::move(state.rest[k - 1]));
+        state.rest = {};
         DESCENT_CHECK(!node->released, node->name(),
                       ": trying to backward through the graph a second time; pass retain_graph = true "
                       "to the first backward() to keep it");
@@ -95,9 +203,10 @@ void execute(const std::vector<Edge>& roots, std::vector<Tensor> root_grads, boo
         for (std::size_t i = 0; i < node->next_edges.size(); ++i) {
             const Edge& e = node->next_edges[i];
             if (!e.fn) continue;
+            NodeState& next = states[index.at(e.fn.get())];
             if (i < input_grads.size() && input_grads[i].defined())
-                accumulate(buffer_of(e.fn.get())[e.input_nr], std::move(input_grads[i]));
-            if (--dependencies[e.fn.get()] == 0) ready.push(e.fn.get());
+                accumulate(next.slot(e.input_nr), std::move(input_grads[i]));
+            if (--next.dependencies == 0) push_ready(static_cast<std::uint32_t>(&next - states.data()));
         }
     }
 }
@@ -134,7 +243,27 @@ std::vector<Tensor> checked_grads(const std::vector<Tensor>& outputs, const std:
 void run_backward(const std::vector<Tensor>& outputs, const std::vector<Tensor>& grad_outputs, bool retain_graph) {
     DESCENT_CHECK(grad_outputs.empty() || grad_outputs.size() == outputs.size(), "backward: ", outputs.size(),
                   " outputs but ", grad_outputs.size(), " gradients");
-    execute(root_edges(outputs), checked_grads(outputs, grad_outputs), retain_graph, nullptr);
+    const std::vector<Edge> roots = root_edges(outputs);
+    std::vector<Tensor> grads = checked_grads(outputs, grad_outputs);
+    execute(roots.data(), grads.data(), roots.size(), retain_graph, nullptr);
+}
+
+void run_backward(const Tensor& output, const Tensor& grad_output, bool retain_graph) {
+    DESCENT_CHECK(output.defined() && output.requires_grad(),
+                  "backward: an output does not require grad and has no grad_fn");
+    const Edge root = gradient_edge(output);
+    Tensor grad;
+    if (grad_output.defined()) {
+        DESCENT_CHECK(grad_output.shape() == output.shape(), "backward: gradient of shape ",
+                      shape_str(grad_output.shape()), " does not match output of shape ", shape_str(output.shape()));
+        grad = grad_output.detach();
+    } else {
+        DESCENT_CHECK(output.numel() == 1,
+                      "backward: grad can be implicitly created only for scalar outputs; got shape ",
+                      shape_str(output.shape()));
+        grad = Tensor::ones_like(output);  // fresh, with no history: no detach needed
+    }
+    execute(&root, &grad, 1, retain_graph, nullptr);
 }
 
 std::vector<Tensor> grad(const std::vector<Tensor>& outputs, const std::vector<Tensor>& inputs,
@@ -148,7 +277,9 @@ std::vector<Tensor> grad(const std::vector<Tensor>& outputs, const std::vector<T
                       " does not require grad");
         captures.emplace_back(gradient_edge(inputs[i]), &results[i]);
     }
-    execute(root_edges(outputs), checked_grads(outputs, grad_outputs), retain_graph, &captures);
+    const std::vector<Edge> roots = root_edges(outputs);
+    std::vector<Tensor> grads = checked_grads(outputs, grad_outputs);
+    execute(roots.data(), grads.data(), roots.size(), retain_graph, &captures);
     return results;
 }
 

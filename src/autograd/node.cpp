@@ -18,23 +18,48 @@ Node::Node() : sequence_nr(next_sequence_nr.fetch_add(1, std::memory_order_relax
 Node::~Node() {
     // Freeing a chain of 100,000 nodes recursively would overflow the stack:
     // take the edges of every node about to die onto an explicit stack instead.
-    std::vector<std::shared_ptr<Node>> dying;
-    auto take_edges = [&dying](std::vector<Edge>& edges) {
+    // Its first entries live in place: a graph torn down every training step then
+    // allocates nothing here (the usual stack holds one or two nodes at a time).
+    constexpr std::size_t kInPlace = 8;
+    std::shared_ptr<Node> in_place[kInPlace];
+    std::size_t count = 0;
+    std::vector<std::shared_ptr<Node>> more;
+    auto take_edges = [&](std::vector<Edge>& edges) {
         for (auto& e : edges)
-            if (e.fn && e.fn.use_count() == 1) dying.push_back(std::move(e.fn));
+            if (e.fn && e.fn.use_count() == 1) {
+                if (count < kInPlace) in_place[count++] = std::move(e.fn);
+                else more.push_back(std::move(e.fn));
+            }
         edges.clear();
     };
     take_edges(next_edges);
-    while (!dying.empty()) {
-        std::shared_ptr<Node> node = std::move(dying.back());
-        dying.pop_back();
+    while (count > 0 || !more.empty()) {
+        std::shared_ptr<Node> node;
+        if (!more.empty()) {
+            node = std::move(more.back());
+            more.pop_back();
+        } else {
+            node = std::move(in_place[--count]);
+        }
         take_edges(node->next_edges);
     }  // `node` dies here with no edges left, so its destructor does not recurse
 }
 
 SavedTensor::SavedTensor(const Tensor& t) {
     if (!t.defined()) return;
-    data_ = t.detach();
+    // A tensor that requires grad is a leaf or already has its grad_fn, which never changes:
+    // keeping it holds no node that its edges do not hold already, so it is kept as is (as
+    // PyTorch keeps inputs), sparing a new impl. The rest is detached: it may be the op's own
+    // output, which gets the saving node as grad_fn right after (a cycle if kept).
+    data_ = t.requires_grad() ? t : t.detach();
+    version_ = t.version();
+}
+
+SavedTensor::SavedTensor(const Tensor& t, bool is_output) {
+    if (!t.defined()) return;
+    // Not the op's output, so it cannot get this node as grad_fn: it holds no node that the
+    // node's edges do not hold already.
+    data_ = is_output ? t.detach() : t;
     version_ = t.version();
 }
 

@@ -46,16 +46,10 @@ void Tensor::backward(const Tensor& gradient, bool retain_graph) const {
     DESCENT_CHECK(t.requires_grad,
                   "backward: the tensor does not require grad and has no grad_fn (did every input have "
                   "requires_grad = false, or was it computed under NoGradGuard?)");
-    Tensor g = gradient;
-    if (!g.defined()) {
+    if (!gradient.defined())
         DESCENT_CHECK(numel() == 1, "backward: grad can be implicitly created only for scalar outputs; got shape ",
                       shape_str(t.shape), " (pass a gradient of that shape)");
-        g = Tensor::ones_like(*this);
-    } else {
-        DESCENT_CHECK(g.shape() == t.shape, "backward: gradient of shape ", shape_str(g.shape()),
-                      " does not match output of shape ", shape_str(t.shape));
-    }
-    autograd::run_backward({*this}, {g}, retain_graph);
+    autograd::run_backward(*this, gradient, retain_graph);
 }
 
 Tensor Tensor::detach() const {

@@ -53,10 +53,11 @@ const T* base_ptr(const Tensor& t) {
     return static_cast<const T*>(t.impl()->storage->data) + t.storage_offset();
 }
 
-/// out (new, contiguous, dtype R) = f(a, b) with a, b of dtype T broadcast to out_shape.
+/// out = f(a, b) with a, b of dtype T broadcast to out's shape; out is contiguous of dtype R
+/// and may be a itself (same shape, contiguous), each element read before it is written.
 template <class R, class T, class F>
-Tensor map_binary(const Tensor& a, const Tensor& b, const Shape& out_shape, F f) {
-    Tensor out = make_tensor(out_shape, dtype_of<R>());
+void map_binary_into(Tensor& out, const Tensor& a, const Tensor& b, F f) {
+    const Shape& out_shape = out.shape();
     const T* pa = base_ptr<T>(a);
     const T* pb = base_ptr<T>(b);
     R* po = out.data_ptr<R>();
@@ -64,7 +65,7 @@ Tensor map_binary(const Tensor& a, const Tensor& b, const Shape& out_shape, F f)
         parallel_chunks(out.numel(), [&](std::int64_t begin, std::int64_t end) {
             for (std::int64_t i = begin; i < end; ++i) po[i] = f(pa[i], pb[i]);
         });
-        return out;
+        return;
     }
     const Shape sa = broadcast_strides(a, out_shape), sb = broadcast_strides(b, out_shape);
     for_each_row<3>(out_shape, {&out.strides(), &sa, &sb}, [&](const RowSpec<3>& r) {
@@ -84,7 +85,23 @@ Tensor map_binary(const Tensor& a, const Tensor& b, const Shape& out_shape, F f)
             for (std::int64_t i = 0; i < n; ++i) o[i] = f(x[i * s1], y[i * s2]);
         }
     });
+}
+
+/// out (new, contiguous, dtype R) = f(a, b) with a, b of dtype T broadcast to out_shape.
+template <class R, class T, class F>
+Tensor map_binary(const Tensor& a, const Tensor& b, const Shape& out_shape, F f) {
+    Tensor out = make_tensor(out_shape, dtype_of<R>());
+    map_binary_into<R, T>(out, a, b, f);
     return out;
+}
+
+/// `g` itself when a backward may write its result over it: contiguous, of dtype `dt` and
+/// shape `shape`, and nothing else holds it or its storage (an incoming gradient the engine
+/// handed over); undefined otherwise. Spares an allocation and the writes to fresh memory.
+inline Tensor reusable_buffer(const Tensor& g, const Shape& shape, DType dt) {
+    if (!g.defined() || g.impl_ptr().use_count() != 1 || g.impl()->storage.use_count() != 1) return Tensor();
+    if (g.dtype() != dt || g.shape() != shape || !g.is_contiguous()) return Tensor();
+    return g;
 }
 
 /// out (new, contiguous, dtype R, shape of x) = f(x) with x of dtype T.

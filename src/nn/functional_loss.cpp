@@ -6,7 +6,10 @@
 // NLL would touch every class instead of the one picked per sample.
 #include <algorithm>
 #include <cmath>
+#include <type_traits>
 
+#include "../kernels/reduce.hpp"
+#include "../kernels/vmath.hpp"
 #include "descent/autograd/node.hpp"
 #include "descent/nn/functional.hpp"
 
@@ -47,8 +50,10 @@ Tensor checked_target(const char* op, const Tensor& input, const Tensor& target)
     return target.dtype() == input.dtype() ? target : to_dtype(target, input.dtype());
 }
 
-// A detached contiguous copy of t in dtype dt, broadcast to `shape` (for the fused kernels).
+// t's data, contiguous in dtype dt and broadcast to `shape` (for the fused kernels, which read
+// it through data_ptr only): t itself when it already is, else a detached copy.
 Tensor dense(const Tensor& t, const Shape& shape, DType dt) {
+    if (t.dtype() == dt && t.shape() == shape && t.is_contiguous()) return t;
     Tensor d = t.detach();
     if (d.dtype() != dt) d = to_dtype(d, dt);
     if (d.shape() != shape) d = expand(d, shape);
@@ -82,29 +87,95 @@ T softplus_neg(T x) {
 }
 
 // ---- binary cross entropy ---------------------------------------------------------------------
-// loss = −w·(y·max(log x, −100) + (1 − y)·max(log(1 − x), −100))
-// d/dx = w·(x − y) / max(x·(1 − x), 1e-12)       (PyTorch's, finite at x ∈ {0, 1})
-// d/dy = w·(max(log(1 − x), −100) − max(log x, −100))  (exact for the clamped loss)
+// loss_i = −w_i·(y_i·max(log x_i, −100) + (1 − y_i)·max(log(1 − x_i), −100)), then the reduction
+// (one op and one node, as PyTorch's: no separate sum / div in the graph, no loss tensor for Mean).
+// d/dx_i = g_i·(x_i − y_i) / max(x_i·(1 − x_i), 1e-12) · w_i [/ n]   (PyTorch's, finite at x ∈ {0, 1})
+// d/dy_i = g_i·(max(log(1 − x_i), −100) − max(log x_i, −100)) · w_i [/ n]  (exact for the clamped loss)
+// with g_i = g (a scalar) for Mean and Sum, and /n for Mean.
+constexpr std::int64_t kBceChunk = 64;  // elements computed together in stack buffers
+
+// loss[i] = (y − 1)·max(log1p(−x), −100) − y·max(log x, −100) for i < n ≤ kBceChunk (unweighted).
+// PyTorch clamps each log at −100 so that x ∈ {0, 1} gives a finite loss; a term whose factor is 0
+// is then 0 whatever its log.
+template <class T>
+void bce_losses(const T* x, const T* y, T* loss, std::int64_t n) {
+    alignas(64) T l1[kBceChunk], lx[kBceChunk];
+    if constexpr (std::is_same_v<T, float>) {
+        // Labels 0 and 1 (the usual case) need one log each: log1p(−x) for y = 0, and for y = 1
+        // log x = log1p(x − 1), where x − 1 is exact for x ≥ 0.5 (Sterbenz): one vector log1p pass
+        // (SLEEF, 1 ulp) serves the chunk. Any other label, or y = 1 with x < 0.5, takes both logs.
+        unsigned general = 0;
+        for (std::int64_t i = 0; i < n; ++i) {  // branch-free, so that it vectorizes
+            const float xi = x[i], yi = y[i];
+            const unsigned one = yi == 1.f, zero = yi == 0.f, low = xi < 0.5f;
+            // y·(2x − 1) − x: −x for y = 0 (−0 at x = 0, as −x), x − 1 exactly for y = 1 and x ≥ 0.5.
+            l1[i] = yi * (2.f * xi - 1.f) - xi;
+            general |= ((one | zero) ^ 1u) | (one & low);
+        }
+        if (!general) {
+            kernels::vlog1p(l1, l1, n);
+            for (std::int64_t i = 0; i < n; ++i) loss[i] = -std::max(l1[i], -100.f);
+            return;
+        }
+        for (std::int64_t i = 0; i < n; ++i) l1[i] = -x[i];
+        kernels::vlog1p(l1, l1, n);
+        kernels::vlog(x, lx, n);
+    } else {
+        // Scalar libm: a log whose factor is 0 (labels 0 and 1) is skipped, half the calls.
+        for (std::int64_t i = 0; i < n; ++i) {
+            l1[i] = y[i] == T(1) ? T(0) : std::log1p(-x[i]);
+            lx[i] = y[i] == T(0) ? T(0) : std::log(x[i]);
+        }
+    }
+    for (std::int64_t i = 0; i < n; ++i)
+        loss[i] = (y[i] - T(1)) * std::max(l1[i], T(-100)) - y[i] * std::max(lx[i], T(-100));
+}
+
 struct BinaryCrossEntropyBackward final : Node {
     SavedTensor input, target, weight;
+    Reduction reduction = Reduction::Mean;
     std::vector<Tensor> apply(std::vector<Tensor>&& g) override {
         const Tensor x = input.unpack(*this), y = target.unpack(*this);
         const Tensor w = weight.defined() ? weight.unpack(*this) : Tensor();
-        const Tensor gd = dense(g[0], x.shape(), x.dtype());
+        // Mean and Sum: the incoming gradient is one scalar, read as such (no broadcast copy).
+        const bool scalar_g = reduction != Reduction::None;
+        const Tensor gd = scalar_g ? to_dtype(g[0], x.dtype()) : dense(g[0], x.shape(), x.dtype());
         Tensor gx = needs_input_grad(0) ? make_tensor(x.shape(), x.dtype()) : Tensor();
         Tensor gy = needs_input_grad(1) ? make_tensor(x.shape(), x.dtype()) : Tensor();
         visit_floating(x.dtype(), "binary_cross_entropy backward", [&](auto tag) {
             using T = decltype(tag);
+            const std::int64_t n = x.numel();
             const T *px = x.data_ptr<T>(), *py = y.data_ptr<T>(), *pg = gd.data_ptr<T>();
             const T* pw = w.defined() ? w.data_ptr<T>() : nullptr;
-            T* pgx = gx.defined() ? gx.data_ptr<T>() : nullptr;
-            T* pgy = gy.defined() ? gy.data_ptr<T>() : nullptr;
-            for (std::int64_t i = 0, n = x.numel(); i < n; ++i) {
-                const T scale = pg[i] * (pw ? pw[i] : T(1));
+            const T count = static_cast<T>(n);
+            const bool mean = reduction == Reduction::Mean;
+            // PyTorch's order: g·d first, then ·w, then /n (a scalar g is read once).
+            auto finish = [&](T* out) {
+                if (pw)
+                    for (std::int64_t i = 0; i < n; ++i) out[i] *= pw[i];
+                if (mean)
+                    for (std::int64_t i = 0; i < n; ++i) out[i] /= count;
+            };
+            if (gx.defined()) {
+                T* pgx = gx.data_ptr<T>();
                 // PyTorch clamps at the float 1e-12 in every dtype (float64 too): 1e-12f, as it does.
-                if (pgx) pgx[i] = scale * (px[i] - py[i]) / std::max((T(1) - px[i]) * px[i], T(1e-12f));
-                if (pgy)
-                    pgy[i] = scale * (std::max(std::log1p(-px[i]), T(-100)) - std::max(std::log(px[i]), T(-100)));
+                const T eps = T(1e-12f);
+                if (scalar_g) {
+                    const T gv = *pg;
+                    for (std::int64_t i = 0; i < n; ++i)
+                        pgx[i] = gv * (px[i] - py[i]) / std::max((T(1) - px[i]) * px[i], eps);
+                } else {
+                    for (std::int64_t i = 0; i < n; ++i)
+                        pgx[i] = pg[i] * (px[i] - py[i]) / std::max((T(1) - px[i]) * px[i], eps);
+                }
+                finish(pgx);
+            }
+            if (gy.defined()) {
+                T* pgy = gy.data_ptr<T>();
+                for (std::int64_t i = 0; i < n; ++i)
+                    pgy[i] = (scalar_g ? *pg : pg[i]) *
+                             (std::max(std::log1p(-px[i]), T(-100)) - std::max(std::log(px[i]), T(-100)));
+                finish(pgy);
             }
         });
         return {gx, gy};
@@ -117,34 +188,52 @@ struct BinaryCrossEntropyBackward final : Node {
     std::string name() const override { return "BinaryCrossEntropyBackward0"; }
 };
 
-Tensor binary_cross_entropy_elementwise(const Tensor& input, const Tensor& target, const Tensor& weight) {
+Tensor binary_cross_entropy_reduced(const Tensor& input, const Tensor& target, const Tensor& weight,
+                                    Reduction reduction) {
     const char* op = "binary_cross_entropy";
+    DESCENT_CHECK(reduction == Reduction::None || reduction == Reduction::Mean || reduction == Reduction::Sum, op,
+                  ": unknown reduction");
     const Tensor x = dense(input, input.shape(), input.dtype());
     const Tensor y = dense(target, input.shape(), input.dtype());
     const Tensor w = dense_weight(op, "weight", weight, input);
-    Tensor out = make_tensor(input.shape(), input.dtype());
+    Tensor out = make_tensor(reduction == Reduction::None ? input.shape() : Shape{}, input.dtype());
     visit_floating(input.dtype(), op, [&](auto tag) {
         using T = decltype(tag);
+        const std::int64_t n = x.numel();
         const T *px = x.data_ptr<T>(), *py = y.data_ptr<T>();
         const T* pw = w.defined() ? w.data_ptr<T>() : nullptr;
         T* po = out.data_ptr<T>();
-        for (std::int64_t i = 0, n = x.numel(); i < n; ++i) {
-            const T xv = px[i], yv = py[i];
-            DESCENT_CHECK(xv >= T(0) && xv <= T(1), op, ": all elements of input should be between 0 and 1, got ",
-                          xv, " at flat index ", i);
-            // PyTorch clamps each log at −100 so that x ∈ {0, 1} gives a finite loss. A term whose
-            // factor is 0 (y = 1 or y = 0, the usual labels) is 0 whatever its (finite) log: it is
-            // skipped, which halves the calls to log1p and log, the bulk of this loop's time.
-            const T log1m = yv == T(1) ? T(0) : (yv - T(1)) * std::max(std::log1p(-xv), T(-100));
-            const T logx = yv == T(0) ? T(0) : yv * std::max(std::log(xv), T(-100));
-            const T loss = log1m - logx;
-            po[i] = pw ? loss * pw[i] : loss;
+        alignas(64) T loss[kBceChunk];
+        double total = 0.0;  // Sum and Mean: accumulated in double, as sum() does
+        for (std::int64_t c = 0; c < n; c += kBceChunk) {
+            const std::int64_t len = std::min(kBceChunk, n - c);
+            const T *xc = px + c, *yc = py + c;
+            // The range check, branch-free so that it vectorizes (NaN fails it); its error after.
+            unsigned outside = 0;
+            for (std::int64_t i = 0; i < len; ++i)
+                outside |= static_cast<unsigned>(!(xc[i] >= T(0))) | static_cast<unsigned>(!(xc[i] <= T(1)));
+            if (outside)
+                for (std::int64_t i = 0; i < len; ++i)
+                    DESCENT_CHECK(xc[i] >= T(0) && xc[i] <= T(1), op,
+                                  ": all elements of input should be between 0 and 1, got ", xc[i], " at flat index ",
+                                  c + i);
+            bce_losses(xc, yc, loss, len);
+            if (pw)
+                for (std::int64_t i = 0; i < len; ++i) loss[i] *= pw[c + i];
+            if (reduction == Reduction::None)
+                std::copy_n(loss, len, po + c);
+            else
+                total += kernels::detail::sum_contiguous<double>(loss, len);
         }
+        // Mean as sum() then div() in T would round it: the sum rounded to T, divided in T.
+        if (reduction == Reduction::Sum) *po = static_cast<T>(total);
+        if (reduction == Reduction::Mean) *po = static_cast<T>(total) / static_cast<T>(n);
     });
     if (auto node = make_node<BinaryCrossEntropyBackward>({&input, &target})) {
-        node->input = SavedTensor(x);
-        node->target = SavedTensor(y);
-        if (w.defined()) node->weight = SavedTensor(w);
+        node->input = SavedTensor(x, false);
+        node->target = SavedTensor(y, false);
+        if (w.defined()) node->weight = SavedTensor(w, false);
+        node->reduction = reduction;
         autograd::set_history(out, node);
     }
     return out;
@@ -269,7 +358,8 @@ NllElementwise nll_elementwise(const Tensor& input, const Tensor& target, const 
     }
     const Tensor x = dense(input, input.shape(), input.dtype());
     const Tensor t = contiguous(target.detach());
-    const Tensor w = weight.defined() ? dense(weight, weight.shape(), input.dtype()) : Tensor();
+    // Kept by the node as a plain tensor: detached, so it holds no graph.
+    const Tensor w = weight.defined() ? dense(weight.detach(), weight.shape(), input.dtype()) : Tensor();
     const std::int64_t D = N ? t.numel() / N : 0;
     Tensor out = make_tensor(target.shape(), input.dtype());
     double total = 0.0;
@@ -374,7 +464,7 @@ Tensor smooth_l1_loss(const Tensor& input, const Tensor& target, const SmoothL1L
 // ---- binary classification ------------------------------------------------------------------------
 Tensor binary_cross_entropy(const Tensor& input, const Tensor& target, const BCELossOptions& options) {
     const Tensor y = checked_target("binary_cross_entropy", input, target);
-    return reduce(binary_cross_entropy_elementwise(input, y, options.weight), options.reduction);
+    return binary_cross_entropy_reduced(input, y, options.weight, options.reduction);
 }
 
 Tensor binary_cross_entropy_with_logits(const Tensor& input, const Tensor& target,

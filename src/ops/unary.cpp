@@ -1,9 +1,11 @@
 // Unary elementwise ops and activations: forward kernel and backward node side
 // by side. Floating ops compute in the input's dtype; integer inputs to a
 // floating op are promoted to float32, as in PyTorch.
+#include <algorithm>
 #include <cmath>
 
 #include "../kernels/elementwise.hpp"
+#include "../kernels/vmath.hpp"
 #include "descent/autograd/node.hpp"
 #include "descent/ops/elementwise.hpp"
 #include "descent/ops/shape.hpp"
@@ -35,6 +37,31 @@ Tensor same_type_map(const Tensor& x, F&& f) {
     });
 }
 
+// float32: out = post(vf(pre(x))) through the vector math of kernels/vmath.hpp, in chunks that
+// stay in L1 between the three passes (a strided x is copied first, so that every layout gives
+// the same values). Undefined for other dtypes (the caller maps with the scalar libm).
+template <class Pre, class Post>
+Tensor vector_map(const Tensor& x_in, void (*vf)(const float*, float*, std::int64_t), Pre pre, Post post) {
+    if (!x_in.defined() || x_in.dtype() != kFloat32) return Tensor();
+    const Tensor x = x_in.is_contiguous() ? x_in : contiguous(x_in.detach());
+    Tensor out = make_tensor(x.shape(), kFloat32);
+    const float* px = kernels::base_ptr<float>(x);
+    float* po = out.data_ptr<float>();
+    kernels::parallel_chunks(out.numel(), [&](std::int64_t begin, std::int64_t end) {
+        constexpr std::int64_t kChunk = 1024;
+        for (std::int64_t c = begin; c < end; c += kChunk) {
+            const std::int64_t n = std::min(kChunk, end - c);
+            float* o = po + c;
+            const float* in = px + c;
+            for (std::int64_t i = 0; i < n; ++i) o[i] = pre(in[i]);
+            vf(o, o, n);
+            for (std::int64_t i = 0; i < n; ++i) o[i] = post(o[i]);
+        }
+    });
+    return out;
+}
+constexpr auto identity = [](float v) { return v; };
+
 // A node whose backward needs one saved tensor (the input or the output).
 template <class Derived>
 struct SavedOneNode : Node {
@@ -45,7 +72,8 @@ struct SavedOneNode : Node {
 template <class NodeT>
 Tensor record(Tensor out, const Tensor& input, const Tensor& to_save) {
     if (auto node = make_node<NodeT>({&input})) {
-        if constexpr (requires { node->saved; }) node->saved = SavedTensor(to_save);
+        if constexpr (requires { node->saved; })
+            node->saved = SavedTensor(to_save, /*is_output=*/to_save.impl() == out.impl());
         autograd::set_history(out, node);
     }
     return out;
@@ -97,15 +125,24 @@ struct ClampBackward final : SavedOneNode<ClampBackward> {  // saved: input; pas
     }
     std::string name() const override { return "ClampBackward1"; }
 };
+// The result buffer of a backward computing f(g, saved) elementwise: g's own when the engine
+// handed over its only handle (see kernels::reusable_buffer), else a new tensor.
+Tensor grad_buffer(const Tensor& g, const Tensor& saved) {
+    Tensor out = kernels::reusable_buffer(g, saved.shape(), saved.dtype());
+    return out.defined() ? out : make_tensor(saved.shape(), saved.dtype());
+}
+
 struct ReluBackward final : SavedOneNode<ReluBackward> {  // saved: result
     std::vector<Tensor> apply(std::vector<Tensor>&& g) override {
         const Tensor y = saved.unpack(*this);
-        const Tensor gy = g[0].dtype() == y.dtype() ? g[0] : to_dtype(g[0], y.dtype());
-        return {visit_floating(y.dtype(), "relu", [&](auto tag) {
+        const Tensor gy = g[0].dtype() == y.dtype() ? std::move(g[0]) : to_dtype(g[0], y.dtype());
+        Tensor out = grad_buffer(gy, y);
+        visit_floating(y.dtype(), "relu", [&](auto tag) {
             using T = decltype(tag);
             // threshold_backward: zero where y <= 0 (a NaN output passes the gradient, as torch).
-            return kernels::map_binary<T, T>(gy, y, y.shape(), [](T gv, T yv) { return yv <= T(0) ? T(0) : gv; });
-        })};
+            kernels::map_binary_into<T, T>(out, gy, y, [](T gv, T yv) { return yv <= T(0) ? T(0) : gv; });
+        });
+        return {out};
     }
     std::string name() const override { return "ReluBackward0"; }
 };
@@ -125,22 +162,26 @@ struct LeakyReluBackward final : SavedOneNode<LeakyReluBackward> {  // saved: in
 struct SigmoidBackward final : SavedOneNode<SigmoidBackward> {  // saved: result; σ' = σ(1 - σ)
     std::vector<Tensor> apply(std::vector<Tensor>&& g) override {
         const Tensor y = saved.unpack(*this);
-        return {visit_floating(y.dtype(), "sigmoid", [&](auto tag) {
+        const Tensor gy = g[0].dtype() == y.dtype() ? std::move(g[0]) : to_dtype(g[0], y.dtype());
+        Tensor out = grad_buffer(gy, y);
+        visit_floating(y.dtype(), "sigmoid", [&](auto tag) {
             using T = decltype(tag);
-            return kernels::map_binary<T, T>(to_dtype(g[0], y.dtype()), y, y.shape(),
-                                             [](T gv, T yv) { return gv * yv * (T(1) - yv); });
-        })};
+            kernels::map_binary_into<T, T>(out, gy, y, [](T gv, T yv) { return gv * yv * (T(1) - yv); });
+        });
+        return {out};
     }
     std::string name() const override { return "SigmoidBackward0"; }
 };
 struct TanhBackward final : SavedOneNode<TanhBackward> {  // saved: result; tanh' = 1 - tanh²
     std::vector<Tensor> apply(std::vector<Tensor>&& g) override {
         const Tensor y = saved.unpack(*this);
-        return {visit_floating(y.dtype(), "tanh", [&](auto tag) {
+        const Tensor gy = g[0].dtype() == y.dtype() ? std::move(g[0]) : to_dtype(g[0], y.dtype());
+        Tensor out = grad_buffer(gy, y);
+        visit_floating(y.dtype(), "tanh", [&](auto tag) {
             using T = decltype(tag);
-            return kernels::map_binary<T, T>(to_dtype(g[0], y.dtype()), y, y.shape(),
-                                             [](T gv, T yv) { return gv * (T(1) - yv * yv); });
-        })};
+            kernels::map_binary_into<T, T>(out, gy, y, [](T gv, T yv) { return gv * (T(1) - yv * yv); });
+        });
+        return {out};
     }
     std::string name() const override { return "TanhBackward0"; }
 };
@@ -177,12 +218,15 @@ Tensor neg(const Tensor& x) {
 }
 
 Tensor exp(const Tensor& x) {
-    Tensor out = float_map("exp", x, [](auto v) { return std::exp(v); });
+    Tensor out = vector_map(x, kernels::vexp, identity, identity);
+    if (!out.defined()) out = float_map("exp", x, [](auto v) { return std::exp(v); });
     return record<ExpBackward>(out, x, out);
 }
 
 Tensor log(const Tensor& x) {
-    return record<LogBackward>(float_map("log", x, [](auto v) { return std::log(v); }), x, x);
+    Tensor out = vector_map(x, kernels::vlog, identity, identity);
+    if (!out.defined()) out = float_map("log", x, [](auto v) { return std::log(v); });
+    return record<LogBackward>(out, x, x);
 }
 
 Tensor sqrt(const Tensor& x) {
@@ -270,7 +314,8 @@ Tensor leaky_relu(const Tensor& x, double negative_slope) {
 Tensor sigmoid(const Tensor& x) {
     // PyTorch's formula. It cannot produce NaN: exp(-v) overflowing to inf gives
     // exactly 0 (as torch does, rather than a denormal), underflowing gives 1.
-    Tensor out = float_map("sigmoid", x, [](auto v) {
+    Tensor out = vector_map(x, kernels::vexp, [](float v) { return -v; }, [](float e) { return 1.f / (1.f + e); });
+    if (!out.defined()) out = float_map("sigmoid", x, [](auto v) {
         using T = decltype(v);
         return T(1) / (T(1) + std::exp(-v));
     });

@@ -20,13 +20,18 @@ struct Edge {
     bool valid() const { return fn != nullptr; }
 };
 
-/// A tensor kept for backward. Holds the data without its graph (so saved
-/// tensors never keep nodes alive) and the storage version at save time:
-/// unpacking after an in-place write is a clear error instead of a wrong gradient.
+/// A tensor kept for backward, with the storage version at save time: unpacking
+/// after an in-place write is a clear error instead of a wrong gradient. It never
+/// keeps a node alive that the saving node's edges do not: a tensor that requires
+/// grad (an input) is kept as is, any other is detached. An op saves its output
+/// before set_history (then it does not require grad yet, so it is detached).
 class SavedTensor {
 public:
     SavedTensor() = default;
     explicit SavedTensor(const Tensor& t);
+    /// With what the op knows: `is_output` false (an input, or constant data such as a
+    /// target) keeps `t` as is, sparing a detached copy; true detaches it (PyTorch's flag).
+    SavedTensor(const Tensor& t, bool is_output);
     /// The saved data; throws if the tensor was modified in place since saving.
     Tensor unpack(const Node& owner) const;
     void reset() { data_ = Tensor(); }
