@@ -5,43 +5,24 @@ batch order and the loss of every step.
 OUT_DIR/init.bin (float32 parameters in named_parameters order), perm<e>.bin (int64 permutation of
 epoch e), losses.txt (one loss per step); prints the test accuracy after each epoch.
 bench_w3_replay OUT_DIR EPOCHS then trains descent from the same start on the same batches."""
-import gzip
 import os
-import struct
 import sys
 
 import numpy as np
 import torch
 
-ROOT = "/usr/share/datasets/fashion-mnist"
-
-
-def idx(name):
-    with gzip.open(os.path.join(ROOT, name + ".gz"), "rb") as f:
-        data = f.read()
-    dims = data[3]
-    shape = struct.unpack(">" + "I" * dims, data[4:4 + 4 * dims])
-    return np.frombuffer(data, dtype=np.uint8, offset=4 + 4 * dims).reshape(shape)
-
-
-def images(name):
-    x = torch.from_numpy(idx(name).astype(np.float32) / 255.0)
-    return ((x - 0.2860) / 0.3530).unsqueeze(1)
-
+from torch_fmnist_data import load, model as build_model
 
 seed, epochs, out = int(sys.argv[1]), int(sys.argv[2]), sys.argv[3]
 os.makedirs(out, exist_ok=True)
 torch.set_num_threads(1)
 torch.manual_seed(seed)
-x_train, y_train = images("train-images-idx3-ubyte"), torch.from_numpy(idx("train-labels-idx1-ubyte").astype(np.int64))
-x_test, y_test = images("t10k-images-idx3-ubyte"), torch.from_numpy(idx("t10k-labels-idx1-ubyte").astype(np.int64))
-nn = torch.nn
-model = nn.Sequential(nn.Conv2d(1, 32, 3, padding=1), nn.ReLU(), nn.MaxPool2d(2), nn.Conv2d(32, 64, 3, padding=1),
-                      nn.ReLU(), nn.MaxPool2d(2), nn.Flatten(), nn.Linear(3136, 128), nn.ReLU(), nn.Linear(128, 10))
+x_train, y_train, x_test, y_test = load()
+model = build_model("cnn")
 with open(os.path.join(out, "init.bin"), "wb") as f:
     for _, p in model.named_parameters():
         f.write(p.detach().numpy().astype(np.float32).tobytes())
-criterion = nn.CrossEntropyLoss()
+criterion = torch.nn.CrossEntropyLoss()
 optimizer = torch.optim.Adam(model.parameters(), lr=1e-3)
 n = len(x_train)
 with open(os.path.join(out, "losses.txt"), "w") as losses:
