@@ -221,21 +221,23 @@ std::vector<Edge> root_edges(const std::vector<Tensor>& outputs) {
     return roots;
 }
 
+// The gradient that starts backward from `output`: `grad_output` (shape-checked, detached) or,
+// when undefined, ones for a single-element output.
+Tensor checked_grad(const Tensor& output, const Tensor& grad_output) {
+    if (grad_output.defined()) {
+        DESCENT_CHECK(grad_output.shape() == output.shape(), "backward: gradient of shape ",
+                      shape_str(grad_output.shape()), " does not match output of shape ", shape_str(output.shape()));
+        return grad_output.detach();
+    }
+    DESCENT_CHECK(output.numel() == 1, "backward: grad can be implicitly created only for scalar outputs; got shape ",
+                  shape_str(output.shape()), " (pass a gradient of that shape)");
+    return Tensor::ones_like(output);  // fresh, with no history
+}
+
 std::vector<Tensor> checked_grads(const std::vector<Tensor>& outputs, const std::vector<Tensor>& grad_outputs) {
     std::vector<Tensor> grads;
-    for (std::size_t i = 0; i < outputs.size(); ++i) {
-        if (i < grad_outputs.size() && grad_outputs[i].defined()) {
-            DESCENT_CHECK(grad_outputs[i].shape() == outputs[i].shape(), "backward: gradient of shape ",
-                          shape_str(grad_outputs[i].shape()), " does not match output of shape ",
-                          shape_str(outputs[i].shape()));
-            grads.push_back(grad_outputs[i].detach());
-        } else {
-            DESCENT_CHECK(outputs[i].numel() == 1,
-                          "backward: grad can be implicitly created only for scalar outputs; got shape ",
-                          shape_str(outputs[i].shape()));
-            grads.push_back(Tensor::ones_like(outputs[i]));
-        }
-    }
+    for (std::size_t i = 0; i < outputs.size(); ++i)
+        grads.push_back(checked_grad(outputs[i], i < grad_outputs.size() ? grad_outputs[i] : Tensor()));
     return grads;
 }
 }  // namespace
@@ -250,19 +252,10 @@ void run_backward(const std::vector<Tensor>& outputs, const std::vector<Tensor>&
 
 void run_backward(const Tensor& output, const Tensor& grad_output, bool retain_graph) {
     DESCENT_CHECK(output.defined() && output.requires_grad(),
-                  "backward: an output does not require grad and has no grad_fn");
+                  "backward: the tensor does not require grad and has no grad_fn (did every input have "
+                  "requires_grad = false, or was it computed under NoGradGuard?)");
     const Edge root = gradient_edge(output);
-    Tensor grad;
-    if (grad_output.defined()) {
-        DESCENT_CHECK(grad_output.shape() == output.shape(), "backward: gradient of shape ",
-                      shape_str(grad_output.shape()), " does not match output of shape ", shape_str(output.shape()));
-        grad = grad_output.detach();
-    } else {
-        DESCENT_CHECK(output.numel() == 1,
-                      "backward: grad can be implicitly created only for scalar outputs; got shape ",
-                      shape_str(output.shape()));
-        grad = Tensor::ones_like(output);  // fresh, with no history: no detach needed
-    }
+    Tensor grad = checked_grad(output, grad_output);
     execute(&root, &grad, 1, retain_graph, nullptr);
 }
 

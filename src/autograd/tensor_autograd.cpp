@@ -42,14 +42,8 @@ Tensor& Tensor::retain_grad() {
 }
 
 void Tensor::backward(const Tensor& gradient, bool retain_graph) const {
-    const TensorImpl& t = checked();
-    DESCENT_CHECK(t.requires_grad,
-                  "backward: the tensor does not require grad and has no grad_fn (did every input have "
-                  "requires_grad = false, or was it computed under NoGradGuard?)");
-    if (!gradient.defined())
-        DESCENT_CHECK(numel() == 1, "backward: grad can be implicitly created only for scalar outputs; got shape ",
-                      shape_str(t.shape), " (pass a gradient of that shape)");
-    autograd::run_backward(*this, gradient, retain_graph);
+    checked();
+    autograd::run_backward(*this, gradient, retain_graph);  // checks requires_grad and the gradient's shape
 }
 
 Tensor Tensor::detach() const {
