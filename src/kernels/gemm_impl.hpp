@@ -1,7 +1,8 @@
 // GEMM driver templates over a vector-traits type V (one per instruction set):
 //   C[M×N] = alpha · op(A) · op(B) + beta · C, row-major, as in gemm.hpp.
 // Packed path (BLIS loop order): jc over NC columns → pc over KC depth (pack B panel, shared by the
-// threads) → ic over MC rows (pack A block, per thread) → jr over NR → ir over MR: MR×NR register tile.
+// threads) → ic over MC rows (pack A block, per thread; a row-major A feeding few columns of C is
+// read in place instead) → jr over NR → ir over MR: MR×NR register tile.
 // Small path: B packed whole, A read in place, no threads; for shapes where packing would dominate.
 //
 // Include this file only inside an anonymous namespace, after the including file's
@@ -46,8 +47,8 @@ using Args = descent::kernels::detail::GemmArgs<T>;
 // One register tile: c[m×n] = alpha · Σ_k a(r, k) · b(k, :) + beta · c (c never read when beta == 0).
 // b(k, :) is the NR = NV·W values at b + k·bs (a packed panel has bs = NR; a row-major B read in
 // place has bs = ldb). a(r, k) is a[k·MR + r] when kPackedA, else a[r·rs + k·cs] (then m == MR:
-// callers pick the instantiation with exactly m rows). In the packed path the C rows are
-// prefetched first: their cache lines (one ldc apart) are the tile's only accesses not streamed.
+// callers pick the instantiation with exactly m rows). The C rows are prefetched first: their
+// cache lines (one ldc apart) are the tile's only accesses not streamed.
 // With few accumulators the k loop is split over KS independent sets to hide the FMA latency.
 template <class V, int MR, int NV, bool kPackedA>
 void tile(std::int64_t K, const typename V::T* __restrict a, std::int64_t rs, std::int64_t cs,
@@ -68,7 +69,7 @@ void tile(std::int64_t K, const typename V::T* __restrict a, std::int64_t rs, st
 #pragma GCC unroll 32
     for (int r = 0; r < MR; ++r) ap[r] = a + (kPackedA ? r : r * rs);
     const std::int64_t astep = kPackedA ? MR : cs;
-    if constexpr (kPackedA) {
+    {
 #pragma GCC unroll 32
         for (int r = 0; r < MR; ++r) {
             if (r >= m) break;
@@ -263,6 +264,22 @@ inline void thread_grid(int nt, std::int64_t m_panels, std::int64_t n_panels, in
     }
 }
 
+// Unpacked-A tiles need the row count at compile time: picks tile<V, m, NV, false> for m in [1, MR].
+template <class V, int NV, int MR>
+void tile_rows(int m, std::int64_t K, const typename V::T* a, std::int64_t rs, std::int64_t cs,
+               const typename V::T* b, std::int64_t bs, typename V::T* c, std::int64_t ldc, typename V::T alpha,
+               typename V::T beta, int n) {
+    if constexpr (MR >= 1) {
+        if (m == MR) return tile<V, MR, NV, false>(K, a, rs, cs, b, bs, c, ldc, alpha, beta, MR, n);
+        tile_rows<V, NV, MR - 1>(m, K, a, rs, cs, b, bs, c, ldc, alpha, beta, n);
+    }
+}
+
+// Products with at most this many columns read a row-major A in place in the packed path: A is
+// reused by only N / NR panels, too few to repay packing it (interleaved A/B runs, 1 thread: +5 to
+// +18 % on W2/W3's 128×256×784, 128×128×3136, 64×196×288 and 64×288×196; −3 to −7 % at 1024³).
+constexpr std::int64_t kAInPlaceMaxN = 256;
+
 template <class V>
 void gemm_packed(const Args<typename V::T>& g, int nt) {
     using T = typename V::T;
@@ -279,6 +296,8 @@ void gemm_packed(const Args<typename V::T>& g, int nt) {
     const std::int64_t nc_max = std::min(NC, (N + NR - 1) / NR * NR);
     T* const bbuf = tl_pack_b.get<T>(static_cast<std::size_t>(kc_max * nc_max));
     const std::int64_t m_panels = (M + MR - 1) / MR;
+    // Rows 4 KiB apart would all map to one L1 set: such an A is packed whatever N is.
+    const bool a_in_place = a_cs == 1 && N <= kAInPlaceMaxN && (g.lda * sizeof(T)) % 4096 != 0;
 
     auto body = [&](int tid, int nthreads) {
         int tm, tn;
@@ -287,7 +306,7 @@ void gemm_packed(const Args<typename V::T>& g, int nt) {
         const std::int64_t m0 = ti * m_panels / tm * MR;
         const std::int64_t m1 = std::min(M, (ti + 1) * m_panels / tm * MR);
         const std::int64_t mc_max = std::min(MC, std::max<std::int64_t>(m1 - m0, 0) + MR - 1) / MR * MR;
-        T* const abuf = m1 > m0 ? tl_pack_a.get<T>(static_cast<std::size_t>(mc_max * kc_max)) : nullptr;
+        T* const abuf = m1 > m0 && !a_in_place ? tl_pack_a.get<T>(static_cast<std::size_t>(mc_max * kc_max)) : nullptr;
         for (std::int64_t jc = 0; jc < N; jc += NC) {
             const std::int64_t nc = std::min(NC, N - jc);
             const std::int64_t np = (nc + NR - 1) / NR;
@@ -300,14 +319,20 @@ void gemm_packed(const Args<typename V::T>& g, int nt) {
                 const std::int64_t q0 = tj * np / tn, q1 = (tj + 1) * np / tn;
                 for (std::int64_t ic = m0; ic < m1; ic += mc_max) {
                     const std::int64_t mc = std::min(mc_max, m1 - ic);
-                    pack_a<V, MR>(g.A + ic * a_rs + pc * a_cs, a_rs, a_cs, mc, kc, abuf);
+                    if (!a_in_place) pack_a<V, MR>(g.A + ic * a_rs + pc * a_cs, a_rs, a_cs, mc, kc, abuf);
                     for (std::int64_t q = q0; q < q1; ++q) {
                         const int nr = static_cast<int>(std::min<std::int64_t>(NR, nc - q * NR));
                         const T* bp = bbuf + q * NR * kc;
                         T* cq = g.C + ic * g.ldc + jc + q * NR;
-                        for (std::int64_t ip = 0; ip < mc; ip += MR)
-                            tile<V, MR, NV, true>(kc, abuf + ip * kc, 0, 0, bp, NR, cq + ip * g.ldc, g.ldc, g.alpha, beta,
-                                                  static_cast<int>(std::min<std::int64_t>(MR, mc - ip)), nr);
+                        for (std::int64_t ip = 0; ip < mc; ip += MR) {
+                            const int m = static_cast<int>(std::min<std::int64_t>(MR, mc - ip));
+                            if (a_in_place)
+                                tile_rows<V, NV, MR>(m, kc, g.A + (ic + ip) * a_rs + pc, a_rs, 1, bp, NR, cq + ip * g.ldc,
+                                                     g.ldc, g.alpha, beta, nr);
+                            else
+                                tile<V, MR, NV, true>(kc, abuf + ip * kc, 0, 0, bp, NR, cq + ip * g.ldc, g.ldc, g.alpha,
+                                                      beta, m, nr);
+                        }
                     }
                 }
 #pragma omp barrier
@@ -319,17 +344,6 @@ void gemm_packed(const Args<typename V::T>& g, int nt) {
     } else {
 #pragma omp parallel num_threads(nt)
         body(omp_get_thread_num(), omp_get_num_threads());
-    }
-}
-
-// Unpacked-A tiles need the row count at compile time: picks tile<V, m, NV, false> for m in [1, MR].
-template <class V, int NV, int MR>
-void tile_rows(int m, std::int64_t K, const typename V::T* a, std::int64_t rs, std::int64_t cs,
-               const typename V::T* b, std::int64_t bs, typename V::T* c, std::int64_t ldc, typename V::T alpha,
-               typename V::T beta, int n) {
-    if constexpr (MR >= 1) {
-        if (m == MR) return tile<V, MR, NV, false>(K, a, rs, cs, b, bs, c, ldc, alpha, beta, MR, n);
-        tile_rows<V, NV, MR - 1>(m, K, a, rs, cs, b, bs, c, ldc, alpha, beta, n);
     }
 }
 
