@@ -76,27 +76,46 @@ void MNIST::load(const std::string& name, const std::string& package) {
     pixels_ = std::move(images.data);
 }
 
+const std::uint8_t* MNIST::image_bytes(std::int64_t index) const {
+    DESCENT_CHECK(index >= 0 && index < count_, "MNIST: index ", index, " is out of range for a data set of ", count_,
+                  " examples");
+    return pixels_.data() + index * height_ * width_;
+}
+
 Tensor MNIST::raw_images(const std::vector<std::int64_t>& indices) const {
     const std::int64_t n = static_cast<std::int64_t>(indices.size());
     const std::int64_t plane = height_ * width_;
     Tensor out = make_tensor({n, 1, height_, width_}, kInt64);
     std::int64_t* dst = out.data_ptr<std::int64_t>();
     for (std::int64_t k = 0; k < n; ++k) {
-        const std::int64_t i = indices[k];
-        DESCENT_CHECK(i >= 0 && i < count_, "MNIST: index ", i, " is out of range for a data set of ", count_,
-                      " examples");
-        const std::uint8_t* src = pixels_.data() + i * plane;
+        const std::uint8_t* src = image_bytes(indices[k]);
         for (std::int64_t p = 0; p < plane; ++p) dst[k * plane + p] = src[p];
     }
     return out;
 }
 
 Example MNIST::get_batch(const std::vector<std::int64_t>& indices) const {
-    Tensor images = raw_images(indices);  // checks the indices
-    Tensor targets = make_tensor({static_cast<std::int64_t>(indices.size())}, kInt64);
+    const std::int64_t n = static_cast<std::int64_t>(indices.size());
+    // The default transform (ToFloat), and a Compose that starts with it, get float pixels
+    // straight from the bytes: the same values without an int64 copy of the batch.
+    const auto* compose = transform_.target<transforms::Compose>();
+    const bool from_bytes = transform_.target<transforms::ToFloat>() != nullptr ||
+                            (compose && !compose->transforms.empty() &&
+                             compose->transforms.front().target<transforms::ToFloat>() != nullptr);
+    Tensor images;
+    if (from_bytes) {
+        const std::int64_t plane = height_ * width_;
+        images = make_tensor({n, 1, height_, width_}, kFloat32);
+        float* dst = images.data_ptr<float>();
+        for (std::int64_t k = 0; k < n; ++k) transforms::ToFloat::from_bytes(image_bytes(indices[k]), dst + k * plane, plane);
+        if (compose) images = transforms::Compose{{compose->transforms.begin() + 1, compose->transforms.end()}}(images);
+    } else {
+        images = raw_images(indices);  // checks the indices
+        if (transform_) images = transform_(images);
+    }
+    Tensor targets = make_tensor({n}, kInt64);
     std::int64_t* t = targets.data_ptr<std::int64_t>();
-    for (std::size_t k = 0; k < indices.size(); ++k) t[k] = labels_[indices[k]];
-    if (transform_) images = transform_(images);
+    for (std::int64_t k = 0; k < n; ++k) t[k] = labels_[indices[k]];
     return {images, targets};
 }
 

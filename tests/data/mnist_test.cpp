@@ -99,6 +99,34 @@ TEST(MNIST, TransformIsAppliedPerBatch) {
     EXPECT_EQ(raw.get(0).input.dtype(), kInt64);
 }
 
+// ToFloat, alone or first in a Compose, reads the pixel bytes directly; any other transform gets
+// the int64 batch. Both routes must give the same bits.
+TEST(MNIST, ByteRouteEqualsTheInt64Route) {
+    FakeRoot fake;
+    const std::vector<std::int64_t> idx = {4, 0, 2, 2, 1, 3};
+    const transforms::Transform rest = transforms::Normalize{{0.2860}, {0.3530}};
+    const transforms::Transform flip = transforms::RandomHorizontalFlip{.p = 1.0};
+    // Wrapped in lambdas, the same transforms are opaque to get_batch and take the int64 route.
+    auto opaque = [](transforms::Transform t) { return transforms::Transform([t](const Tensor& x) { return t(x); }); };
+    const std::vector<std::pair<transforms::Transform, transforms::Transform>> cases = {
+        {transforms::ToFloat{}, opaque(transforms::ToFloat{})},
+        {transforms::Compose{{transforms::ToFloat{}}}, opaque(transforms::ToFloat{})},
+        {transforms::Compose{{transforms::ToFloat{}, rest, flip}},
+         opaque(transforms::Compose{{transforms::ToFloat{}, rest, flip}})},
+    };
+    for (const auto& [direct, staged] : cases) {
+        const Example a = MNIST({.root = fake.root(), .transform = direct}).get_batch(idx);
+        const Example b = MNIST({.root = fake.root(), .transform = staged}).get_batch(idx);
+        ASSERT_EQ(a.input.shape(), b.input.shape());
+        ASSERT_EQ(a.input.dtype(), kFloat32);
+        EXPECT_EQ(a.input.to_vector<float>(), b.input.to_vector<float>());
+        EXPECT_EQ(a.target.to_vector<std::int64_t>(), b.target.to_vector<std::int64_t>());
+    }
+    // A bad index is reported on the byte route as on the other.
+    MNIST ds({.root = fake.root()});
+    EXPECT_NE(error_of([&] { ds.get_batch({0, FakeRoot::N}); }).find("index 5 is out of range"), std::string::npos);
+}
+
 TEST(MNIST, IndexOutOfRangeIsAnError) {
     FakeRoot fake;
     MNIST ds({.root = fake.root()});

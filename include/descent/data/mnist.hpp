@@ -60,6 +60,7 @@ protected:
 
 private:
     void load(const std::string& name, const std::string& package);
+    const std::uint8_t* image_bytes(std::int64_t index) const;  // checks the index
 
     std::string root_;
     bool train_ = true;

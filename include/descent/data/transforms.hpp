@@ -9,6 +9,7 @@
 //         transforms::RandomHorizontalFlip{.generator = &gen},
 //         transforms::Normalize{.mean = {0.2860}, .std = {0.3530}}}}});
 #pragma once
+#include <cstdint>
 #include <functional>
 #include <vector>
 
@@ -24,6 +25,9 @@ using Transform = std::function<Tensor(const Tensor&)>;
 /// floating input is converted to float32 unchanged.
 struct ToFloat {
     Tensor operator()(const Tensor& images) const;
+    /// The same values straight from 8-bit pixels: datasets that hold bytes call it
+    /// rather than staging them as int64 first.
+    static void from_bytes(const std::uint8_t* pixels, float* out, std::int64_t n);
 };
 
 /// Per channel: (x - mean[c]) / std[c]; one value applies to every channel.
