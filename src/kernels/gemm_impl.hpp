@@ -294,7 +294,11 @@ void gemm_packed(const Args<typename V::T>& g, int nt) {
     // second pass would read and write all of C for little work.
     const std::int64_t kc_max = (K + (K + KC - 1) / KC - 1) / ((K + KC - 1) / KC);
     const std::int64_t nc_max = std::min(NC, (N + NR - 1) / NR * NR);
-    T* const bbuf = tl_pack_b.get<T>(static_cast<std::size_t>(kc_max * nc_max));
+    // On one thread with all of M in one block, each B panel serves one pass of tiles: it is packed
+    // right before them into a buffer that stays in L1, not with all the others first (which, for
+    // a wide B, writes the packed copy out to L3 and reads it back).
+    const bool b_on_demand = nt <= 1 && M <= MC;
+    T* const bbuf = tl_pack_b.get<T>(static_cast<std::size_t>(kc_max * (b_on_demand ? NR : nc_max)));
     const std::int64_t m_panels = (M + MR - 1) / MR;
     // Rows 4 KiB apart would all map to one L1 set: such an A is packed whatever N is.
     const bool a_in_place = a_cs == 1 && N <= kAInPlaceMaxN && (g.lda * sizeof(T)) % 4096 != 0;
@@ -312,8 +316,9 @@ void gemm_packed(const Args<typename V::T>& g, int nt) {
             const std::int64_t np = (nc + NR - 1) / NR;
             for (std::int64_t pc = 0; pc < K; pc += kc_max) {
                 const std::int64_t kc = std::min(kc_max, K - pc);
-                pack_b_panels<V, NV>(g.B + pc * b_rs + jc * b_cs, b_rs, b_cs, nc, kc, tid * np / nthreads,
-                                     (tid + 1) * np / nthreads, bbuf);
+                if (!b_on_demand)
+                    pack_b_panels<V, NV>(g.B + pc * b_rs + jc * b_cs, b_rs, b_cs, nc, kc, tid * np / nthreads,
+                                         (tid + 1) * np / nthreads, bbuf);
 #pragma omp barrier
                 const T beta = pc == 0 ? g.beta : T(1);
                 const std::int64_t q0 = tj * np / tn, q1 = (tj + 1) * np / tn;
@@ -322,7 +327,9 @@ void gemm_packed(const Args<typename V::T>& g, int nt) {
                     if (!a_in_place) pack_a<V, MR>(g.A + ic * a_rs + pc * a_cs, a_rs, a_cs, mc, kc, abuf);
                     for (std::int64_t q = q0; q < q1; ++q) {
                         const int nr = static_cast<int>(std::min<std::int64_t>(NR, nc - q * NR));
-                        const T* bp = bbuf + q * NR * kc;
+                        if (b_on_demand)
+                            pack_b_panel<V, NV>(g.B + pc * b_rs + (jc + q * NR) * b_cs, b_rs, b_cs, nr, kc, bbuf);
+                        const T* bp = b_on_demand ? bbuf : bbuf + q * NR * kc;
                         T* cq = g.C + ic * g.ldc + jc + q * NR;
                         for (std::int64_t ip = 0; ip < mc; ip += MR) {
                             const int m = static_cast<int>(std::min<std::int64_t>(MR, mc - ip));
