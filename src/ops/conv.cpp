@@ -100,21 +100,31 @@ void zero_outside(const ConvGeom& g, const ShiftedTap& t, T* row) {
         for (std::int64_t oh = t.row_lo; oh < t.row_hi; ++oh) std::fill_n(row + oh * W + first, count, T(0));
 }
 
-// visit(c, tap, row of col) for every channel and kernel tap, in col's row order.
-template <class T, class Visit>
-void for_each_flat_tap(const ConvGeom& g, T* col, Visit&& visit) {
-    for (std::int64_t c = 0; c < g.Cg(); ++c)
+// The taps (ki, kj) in row order when flat_taps(g), else none. They do not depend on the channel
+// or the sample, so a convolution computes them once (per channel and sample they were ~1 % of
+// W3's step).
+std::vector<ShiftedTap> flat_tap_table(const ConvGeom& g) {
+    std::vector<ShiftedTap> taps;
+    if (flat_taps(g))
         for (std::int64_t ki = 0; ki < g.kh; ++ki)
-            for (std::int64_t kj = 0; kj < g.kw; ++kj)
-                visit(c, shifted_tap(g, ki, kj), col + ((c * g.kh + ki) * g.kw + kj) * g.P());
+            for (std::int64_t kj = 0; kj < g.kw; ++kj) taps.push_back(shifted_tap(g, ki, kj));
+    return taps;
 }
 
-// col [K, P] from x [Cg, H, W] (one sample, one group); out-of-image taps are 0.
+// visit(c, tap, row of col) for every channel and kernel tap, in col's row order.
+template <class T, class Visit>
+void for_each_flat_tap(const ConvGeom& g, const std::vector<ShiftedTap>& taps, T* col, Visit&& visit) {
+    const std::int64_t n = static_cast<std::int64_t>(taps.size());
+    for (std::int64_t c = 0; c < g.Cg(); ++c)
+        for (std::int64_t t = 0; t < n; ++t) visit(c, taps[t], col + (c * n + t) * g.P());
+}
+
+// col [K, P] from x [Cg, H, W] (one sample, one group); out-of-image taps are 0. taps: flat_tap_table(g).
 template <class T>
-void im2col(const T* x, const ConvGeom& g, T* col) {
+void im2col(const T* x, const ConvGeom& g, const std::vector<ShiftedTap>& taps, T* col) {
     const std::int64_t P = g.P();
-    if (flat_taps(g)) {
-        for_each_flat_tap(g, col, [&](std::int64_t c, const ShiftedTap& t, T* row) {
+    if (!taps.empty()) {
+        for_each_flat_tap(g, taps, col, [&](std::int64_t c, const ShiftedTap& t, T* row) {
             const T* plane = x + c * g.H * g.W;  // plane[p + shift] is inside it for p in [p_lo, p_hi)
             if (t.p_hi > t.p_lo) std::copy(plane + (t.p_lo + t.shift), plane + (t.p_hi + t.shift), row + t.p_lo);
             zero_outside(g, t, row);
@@ -154,10 +164,10 @@ void im2col(const T* x, const ConvGeom& g, T* col) {
 // With flat taps the scratch col is zeroed where taps fall outside the image (their gradient
 // is discarded), then each row is added to dx with one flat loop.
 template <class T>
-void col2im_add(T* col, const ConvGeom& g, T* dx) {
+void col2im_add(T* col, const ConvGeom& g, const std::vector<ShiftedTap>& taps, T* dx) {
     const std::int64_t P = g.P();
-    if (flat_taps(g)) {
-        for_each_flat_tap(g, col, [&](std::int64_t c, const ShiftedTap& t, T* row) {
+    if (!taps.empty()) {
+        for_each_flat_tap(g, taps, col, [&](std::int64_t c, const ShiftedTap& t, T* row) {
             zero_outside(g, t, row);
             T* plane = dx + c * g.H * g.W;
             for (std::int64_t p = t.p_lo; p < t.p_hi; ++p) plane[p + t.shift] += row[p];
@@ -181,6 +191,20 @@ void col2im_add(T* col, const ConvGeom& g, T* dx) {
             }
 }
 
+// kernels::gemm from inside this file's parallel regions. There the GEMM runs on one thread,
+// and its packed path's `omp barrier`s then bind to the innermost enclosing team, ours: threads
+// with unequal numbers of products (an odd batch on 2 threads) wait at unmatched barriers forever,
+// and equal ones are held in lockstep at every barrier. A nested team of one thread around each
+// call gives those barriers a team of their own (an inactive region: no thread is woken). In a
+// team of one (1 thread, or a small convolution) the barriers are harmless and the call is direct.
+template <class T>
+void gemm_one_thread(bool ta, bool tb, std::int64_t M, std::int64_t N, std::int64_t K, T alpha, const T* A,
+                     std::int64_t lda, const T* B, std::int64_t ldb, T beta, T* C, std::int64_t ldc) {
+    if (omp_get_num_threads() == 1) return kernels::gemm<T>(ta, tb, M, N, K, alpha, A, lda, B, ldb, beta, C, ldc);
+#pragma omp parallel num_threads(1)
+    kernels::gemm<T>(ta, tb, M, N, K, alpha, A, lda, B, ldb, beta, C, ldc);
+}
+
 int thread_count(const ConvGeom& g) {
     return g.N > 1 && g.macs() >= kParallelMacs ? std::min<int>(omp_get_max_threads(), static_cast<int>(g.N)) : 1;
 }
@@ -191,6 +215,7 @@ void conv_forward(const T* x, const T* w, const T* b, const ConvGeom& g, T* y) {
     const int threads = thread_count(g);
     Tensor scratch;
     if (!g.direct()) scratch = make_tensor({threads, K * P}, dtype_of<T>());
+    const std::vector<ShiftedTap> taps = flat_tap_table(g);
 #pragma omp parallel num_threads(threads)
     {
         T* col = scratch.defined() ? scratch.data_ptr<T>() + omp_get_thread_num() * K * P : nullptr;
@@ -200,8 +225,8 @@ void conv_forward(const T* x, const T* w, const T* b, const ConvGeom& g, T* y) {
             T* yn = y + n * g.O * P;
             for (std::int64_t gi = 0; gi < g.G; ++gi) {
                 const T* xg = xn + gi * Cg * g.H * g.W;
-                if (!g.direct()) im2col(xg, g, col);
-                kernels::gemm<T>(false, false, Og, P, K, T(1), w + gi * Og * K, K, g.direct() ? xg : col, P, T(0),
+                if (!g.direct()) im2col(xg, g, taps, col);
+                gemm_one_thread<T>(false, false, Og, P, K, T(1), w + gi * Og * K, K, g.direct() ? xg : col, P, T(0),
                                  yn + gi * Og * P, P);
             }
             if (b)
@@ -241,6 +266,7 @@ void conv_backward(const T* x, const T* w, const T* dy, const ConvGeom& g, T* dx
         dw_parts = make_tensor({threads, g.O * K}, dtype_of<T>());
         std::fill_n(dw_parts.data_ptr<T>(), threads * g.O * K, T(0));
     }
+    const std::vector<ShiftedTap> taps = flat_tap_table(g);
 #pragma omp parallel num_threads(threads)
     {
         const int t = omp_get_thread_num();
@@ -258,18 +284,18 @@ void conv_backward(const T* x, const T* w, const T* dy, const ConvGeom& g, T* dx
                 if (dw) {
                     const T* cols = x + in_off;
                     if (!g.direct()) {
-                        im2col(x + in_off, g, col);
+                        im2col(x + in_off, g, taps, col);
                         cols = col;
                     }
-                    kernels::gemm<T>(false, true, Og, K, P, T(1), dyg, P, cols, P, T(1), dw_t + gi * Og * K, K);
+                    gemm_one_thread<T>(false, true, Og, K, P, T(1), dyg, P, cols, P, T(1), dw_t + gi * Og * K, K);
                 }
                 if (dx) {
                     if (g.direct()) {
-                        kernels::gemm<T>(true, false, K, P, Og, T(1), wg, K, dyg, P, T(0), dx + in_off, P);
+                        gemm_one_thread<T>(true, false, K, P, Og, T(1), wg, K, dyg, P, T(0), dx + in_off, P);
                     } else {
-                        kernels::gemm<T>(true, false, K, P, Og, T(1), wg, K, dyg, P, T(0), col, P);
+                        gemm_one_thread<T>(true, false, K, P, Og, T(1), wg, K, dyg, P, T(0), col, P);
                         std::fill_n(dx + in_off, Cg * g.H * g.W, T(0));
-                        col2im_add(col, g, dx + in_off);
+                        col2im_add(col, g, taps, dx + in_off);
                     }
                 }
             }
