@@ -280,6 +280,15 @@ void tile_rows(int m, std::int64_t K, const typename V::T* a, std::int64_t rs, s
 // +18 % on W2/W3's 128×256×784, 128×128×3136, 64×196×288 and 64×288×196; −3 to −7 % at 1024³).
 constexpr std::int64_t kAInPlaceMaxN = 256;
 
+// A barrier for the team this GEMM started, and nothing on one thread: there an `omp barrier` would
+// bind to the caller's team when the caller is inside a parallel region, and its threads, each in
+// its own GEMM (or none), would wait at barriers the others never reach.
+inline void team_barrier(int nthreads) {
+    if (nthreads > 1) {
+#pragma omp barrier
+    }
+}
+
 template <class V>
 void gemm_packed(const Args<typename V::T>& g, int nt) {
     using T = typename V::T;
@@ -319,7 +328,7 @@ void gemm_packed(const Args<typename V::T>& g, int nt) {
                 if (!b_on_demand)
                     pack_b_panels<V, NV>(g.B + pc * b_rs + jc * b_cs, b_rs, b_cs, nc, kc, tid * np / nthreads,
                                          (tid + 1) * np / nthreads, bbuf);
-#pragma omp barrier
+                team_barrier(nthreads);
                 const T beta = pc == 0 ? g.beta : T(1);
                 const std::int64_t q0 = tj * np / tn, q1 = (tj + 1) * np / tn;
                 for (std::int64_t ic = m0; ic < m1; ic += mc_max) {
@@ -342,7 +351,7 @@ void gemm_packed(const Args<typename V::T>& g, int nt) {
                         }
                     }
                 }
-#pragma omp barrier
+                team_barrier(nthreads);
             }
         }
     };

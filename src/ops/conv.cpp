@@ -191,20 +191,6 @@ void col2im_add(T* col, const ConvGeom& g, const std::vector<ShiftedTap>& taps, 
             }
 }
 
-// kernels::gemm from inside this file's parallel regions. There the GEMM runs on one thread,
-// and its packed path's `omp barrier`s then bind to the innermost enclosing team, ours: threads
-// with unequal numbers of products (an odd batch on 2 threads) wait at unmatched barriers forever,
-// and equal ones are held in lockstep at every barrier. A nested team of one thread around each
-// call gives those barriers a team of their own (an inactive region: no thread is woken). In a
-// team of one (1 thread, or a small convolution) the barriers are harmless and the call is direct.
-template <class T>
-void gemm_one_thread(bool ta, bool tb, std::int64_t M, std::int64_t N, std::int64_t K, T alpha, const T* A,
-                     std::int64_t lda, const T* B, std::int64_t ldb, T beta, T* C, std::int64_t ldc) {
-    if (omp_get_num_threads() == 1) return kernels::gemm<T>(ta, tb, M, N, K, alpha, A, lda, B, ldb, beta, C, ldc);
-#pragma omp parallel num_threads(1)
-    kernels::gemm<T>(ta, tb, M, N, K, alpha, A, lda, B, ldb, beta, C, ldc);
-}
-
 int thread_count(const ConvGeom& g) {
     return g.N > 1 && g.macs() >= kParallelMacs ? std::min<int>(omp_get_max_threads(), static_cast<int>(g.N)) : 1;
 }
@@ -226,7 +212,7 @@ void conv_forward(const T* x, const T* w, const T* b, const ConvGeom& g, T* y) {
             for (std::int64_t gi = 0; gi < g.G; ++gi) {
                 const T* xg = xn + gi * Cg * g.H * g.W;
                 if (!g.direct()) im2col(xg, g, taps, col);
-                gemm_one_thread<T>(false, false, Og, P, K, T(1), w + gi * Og * K, K, g.direct() ? xg : col, P, T(0),
+                kernels::gemm<T>(false, false, Og, P, K, T(1), w + gi * Og * K, K, g.direct() ? xg : col, P, T(0),
                                  yn + gi * Og * P, P);
             }
             if (b)
@@ -287,13 +273,13 @@ void conv_backward(const T* x, const T* w, const T* dy, const ConvGeom& g, T* dx
                         im2col(x + in_off, g, taps, col);
                         cols = col;
                     }
-                    gemm_one_thread<T>(false, true, Og, K, P, T(1), dyg, P, cols, P, T(1), dw_t + gi * Og * K, K);
+                    kernels::gemm<T>(false, true, Og, K, P, T(1), dyg, P, cols, P, T(1), dw_t + gi * Og * K, K);
                 }
                 if (dx) {
                     if (g.direct()) {
-                        gemm_one_thread<T>(true, false, K, P, Og, T(1), wg, K, dyg, P, T(0), dx + in_off, P);
+                        kernels::gemm<T>(true, false, K, P, Og, T(1), wg, K, dyg, P, T(0), dx + in_off, P);
                     } else {
-                        gemm_one_thread<T>(true, false, K, P, Og, T(1), wg, K, dyg, P, T(0), col, P);
+                        kernels::gemm<T>(true, false, K, P, Og, T(1), wg, K, dyg, P, T(0), col, P);
                         std::fill_n(dx + in_off, Cg * g.H * g.W, T(0));
                         col2im_add(col, g, taps, dx + in_off);
                     }

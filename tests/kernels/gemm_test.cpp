@@ -4,7 +4,10 @@
 #include <gtest/gtest.h>
 #include <omp.h>
 
+#include <unistd.h>
+
 #include <cmath>
+#include <cstdlib>
 #include <limits>
 #include <random>
 #include <string>
@@ -139,6 +142,36 @@ TEST(Gemm, TwoThreadsMatchReference) {
                 check_one<double>(isa, dk::GemmPath::Auto, t & 1, t & 2, s, 2.0, 0.5, 2, gen);
             }
     omp_set_num_threads(saved);
+}
+
+// Called from inside someone else's parallel region, a GEMM runs on one thread and must not
+// synchronize with the caller's team: here the two threads make different numbers of packed
+// products with several depth blocks each. A barrier bound to the caller's team would leave them
+// waiting for each other forever, so the region runs in a child process with an alarm.
+[[noreturn]] void gemms_in_a_callers_region(dk::Isa isa) {
+    alarm(60);
+    bool all_close = true;
+#pragma omp parallel num_threads(2) reduction(&& : all_close)
+    {
+        std::mt19937 gen(7 + omp_get_thread_num());
+        const std::int64_t M = 50, N = 40, K = 700;  // K spans several depth blocks on every ISA
+        const auto A = random_vec<float>(M * K, gen), B = random_vec<float>(K * N, gen);
+        for (int rep = 0; rep <= 2 * omp_get_thread_num(); ++rep) {
+            std::vector<float> C(M * N), R(M * N);
+            dk::gemm_with<float>(isa, dk::GemmPath::Packed, false, false, M, N, K, 1.f, A.data(), K, B.data(), N, 0.f,
+                                 C.data(), N);
+            dk::gemm_reference<float>(false, false, M, N, K, 1.f, A.data(), K, B.data(), N, 0.f, R.data(), N);
+            for (std::int64_t i = 0; i < M * N; ++i)
+                all_close = all_close && std::abs(C[i] - R[i]) <= 1e-3f * (1.f + std::abs(R[i]));
+        }
+    }
+    std::exit(all_close ? 0 : 1);
+}
+
+TEST(Gemm, InsideACallersParallelRegionEachThreadRunsItsOwn) {
+    GTEST_FLAG_SET(death_test_style, "threadsafe");
+    for (dk::Isa isa : supported_isas())
+        EXPECT_EXIT(gemms_in_a_callers_region(isa), ::testing::ExitedWithCode(0), "") << dk::isa_name(isa);
 }
 
 TEST(Gemm, ZeroSizesTouchNothing) {
