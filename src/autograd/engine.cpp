@@ -5,6 +5,7 @@
 
 #include <algorithm>
 #include <cstdint>
+#include <optional>
 #include <span>
 
 #include "descent/autograd/grad_mode.hpp"
@@ -111,8 +112,8 @@ struct Workspace {
 void execute(const Edge* roots, Tensor* root_grads, std::size_t n_roots, bool retain_graph,
              std::vector<std::pair<Edge, Tensor*>>* captures) {
     thread_local Workspace cached;
-    Workspace fresh;
-    Workspace& ws = cached.busy ? fresh : cached;
+    std::optional<Workspace> fresh;  // built only when needed: its index allocates
+    Workspace& ws = cached.busy ? fresh.emplace() : cached;
     ws.busy = true;
     struct Release {
         Workspace& ws;

@@ -24,7 +24,7 @@ Node::~Node() {
     std::shared_ptr<Node> in_place[kInPlace];
     std::size_t count = 0;
     std::vector<std::shared_ptr<Node>> more;
-    auto take_edges = [&](std::vector<Edge>& edges) {
+    auto take_edges = [&](EdgeList& edges) {
         for (auto& e : edges)
             if (e.fn && e.fn.use_count() == 1) {
                 if (count < kInPlace) in_place[count++] = std::move(e.fn);
@@ -109,7 +109,7 @@ Edge gradient_edge(const Tensor& t) {
     if (impl->grad_fn) return {impl->grad_fn, impl->output_nr};
     std::shared_ptr<Node> acc = impl->grad_accumulator.lock();
     if (!acc) {
-        acc = std::make_shared<AccumulateGrad>(t.impl_ptr());
+        acc = std::allocate_shared<AccumulateGrad>(PoolAllocator<AccumulateGrad>(), t.impl_ptr());
         impl->grad_accumulator = acc;
     }
     return {acc, 0};

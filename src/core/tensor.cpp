@@ -11,6 +11,7 @@
 
 #include "../kernels/strided.hpp"
 #include "descent/core/allocator.hpp"
+#include "descent/core/pool_allocator.hpp"
 
 namespace descent {
 
@@ -69,8 +70,8 @@ Tensor make_tensor(const Shape& shape, DType dtype) {
     }
     DESCENT_CHECK(!__builtin_mul_overflow(numel, static_cast<std::int64_t>(itemsize(dtype)), &bytes), "tensor: shape ",
                   shape_str(shape), " is too large");
-    auto impl = std::make_shared<TensorImpl>();
-    impl->storage = std::make_shared<Storage>(static_cast<std::size_t>(bytes));
+    auto impl = std::allocate_shared<TensorImpl>(PoolAllocator<TensorImpl>());
+    impl->storage = std::allocate_shared<Storage>(PoolAllocator<Storage>(), static_cast<std::size_t>(bytes));
     impl->shape = shape;
     impl->strides = contiguous_strides(shape);
     impl->dtype = dtype;
@@ -93,7 +94,7 @@ Tensor make_view(const Tensor& base, const Shape& shape, const Shape& strides, s
     const auto capacity = static_cast<std::int64_t>(base.impl()->storage->nbytes / itemsize(dtype));
     DESCENT_CHECK(empty || (offset >= 0 && last < capacity), "view: shape ", shape_str(shape), ", strides ",
                   shape_str(strides), " and offset ", offset, " reach outside a storage of ", capacity, " elements");
-    auto impl = std::make_shared<TensorImpl>();
+    auto impl = std::allocate_shared<TensorImpl>(PoolAllocator<TensorImpl>());
     impl->storage = base.impl()->storage;
     impl->shape = shape;
     impl->strides = strides;

@@ -12,9 +12,12 @@
 
 namespace descent::kernels {
 
+/// Which dims a reduction removes, one flag per dim; inline up to 6 dims, as a Shape.
+using DimMask = SmallVector<bool, 6>;
+
 /// out[j] = Σ_{i ↦ j} in[i], out of shape `kept` (reduced dims = 1), dtype `out_dtype`.
 template <class T>
-Tensor sum_reduce_reference(const Tensor& in, const std::vector<bool>& reduce, DType out_dtype) {
+Tensor sum_reduce_reference(const Tensor& in, const DimMask& reduce, DType out_dtype) {
     Shape kept = in.shape();
     for (std::size_t d = 0; d < kept.size(); ++d)
         if (reduce[d]) kept[d] = 1;
@@ -100,7 +103,7 @@ bool column_sums_small(const T* x, std::int64_t rows, std::int64_t k, Acc* out) 
 
 /// As sum_reduce_reference, with tight loops for contiguous inputs reduced over leading or trailing dims.
 template <class T>
-Tensor sum_reduce(const Tensor& in, const std::vector<bool>& reduce, DType out_dtype) {
+Tensor sum_reduce(const Tensor& in, const DimMask& reduce, DType out_dtype) {
     const Shape& shape = in.shape();
     const std::size_t nd = shape.size();
     std::int64_t numel = 1;

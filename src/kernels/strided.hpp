@@ -20,9 +20,10 @@ struct RowSpec {
 /// Calls `row(RowSpec<N>)` once per innermost row of `shape`.
 template <std::size_t N, class RowFn>
 void for_each_row(const Shape& shape, const std::array<const Shape*, N>& strides, RowFn&& row) {
-    // Drop size-1 dims, then merge dim i into i+1 where every operand allows it.
-    std::vector<std::int64_t> sizes;
-    std::array<std::vector<std::int64_t>, N> st;
+    // Drop size-1 dims, then merge dim i into i+1 where every operand allows it. Shapes, so
+    // the bookkeeping stays inline (no heap allocation per call).
+    Shape sizes;
+    std::array<Shape, N> st;
     for (std::size_t d = 0; d < shape.size(); ++d) {
         if (shape[d] == 0) return;
         if (shape[d] == 1) continue;
@@ -48,7 +49,7 @@ void for_each_row(const Shape& shape, const std::array<const Shape*, N>& strides
     const std::size_t nd = sizes.size();
     spec.length = sizes[nd - 1];
     for (std::size_t k = 0; k < N; ++k) spec.strides[k] = st[k][nd - 1];
-    std::vector<std::int64_t> index(nd - 1, 0);
+    Shape index(nd - 1, 0);
     while (true) {
         row(spec);
         std::size_t d = nd - 1;

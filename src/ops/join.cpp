@@ -86,7 +86,7 @@ Tensor cat(const std::vector<Tensor>& tensors, std::int64_t dim) {
         }
     }
     if (autograd::any_requires_grad(tensors)) {
-        auto node = std::make_shared<CatBackward>();
+        auto node = std::allocate_shared<CatBackward>(PoolAllocator<CatBackward>());
         autograd::collect_next_edges(*node, tensors);
         node->dim = d;
         node->offsets = offsets;

@@ -43,19 +43,21 @@ MatrixArg<T> matrix_arg(const Tensor& x) {
     return {c, c.data_ptr<T>(), cols, false, nd == 3 ? rows * cols : 0};
 }
 
-// out[b] = a[b] · b[b] for a [B, M, K] (or [M, K]) and b likewise.
-Tensor product(const Tensor& a, const Tensor& b) {
+// out[b] = op(a[b]) · op(b[b]) for a [B, M, K] (or [M, K]) and b likewise, where op(x) is xᵀ
+// when trans_a / trans_b say so: a backward reads its operands transposed in place, as the
+// GEMM kernel's flags allow, instead of building transposed views.
+Tensor product(const Tensor& a, const Tensor& b, bool trans_a = false, bool trans_b = false) {
     const bool batched = a.dim() == 3;
     const std::int64_t B = batched ? a.size(0) : 1;
-    const std::int64_t M = a.size(-2), K = a.size(-1), N = b.size(-1);
+    const std::int64_t M = a.size(trans_a ? -1 : -2), K = a.size(trans_a ? -2 : -1), N = b.size(trans_b ? -2 : -1);
     Tensor out = make_tensor(batched ? Shape{B, M, N} : Shape{M, N}, a.dtype());
     visit_floating(a.dtype(), "matmul", [&](auto tag) {
         using T = decltype(tag);
         const MatrixArg<T> ma = matrix_arg<T>(a), mb = matrix_arg<T>(b);
         T* c = out.data_ptr<T>();
         for (std::int64_t i = 0; i < B; ++i)
-            kernels::gemm<T>(ma.trans, mb.trans, M, N, K, T(1), ma.data + i * ma.batch_stride, ma.ld,
-                             mb.data + i * mb.batch_stride, mb.ld, T(0), c + i * M * N, N);
+            kernels::gemm<T>(ma.trans != trans_a, mb.trans != trans_b, M, N, K, T(1), ma.data + i * ma.batch_stride,
+                             ma.ld, mb.data + i * mb.batch_stride, mb.ld, T(0), c + i * M * N, N);
     });
     return out;
 }
@@ -71,8 +73,8 @@ struct ProductBackward final : Node {
     std::vector<Tensor> apply(std::vector<Tensor>&& g) override {
         // C = A B  ⇒  dA = dC Bᵀ, dB = Aᵀ dC
         Tensor ga, gb;
-        if (needs_input_grad(0)) ga = product(g[0], transpose(b.unpack(*this), -1, -2));
-        if (needs_input_grad(1)) gb = product(transpose(a.unpack(*this), -1, -2), g[0]);
+        if (needs_input_grad(0)) ga = product(g[0], b.unpack(*this), false, true);
+        if (needs_input_grad(1)) gb = product(a.unpack(*this), g[0], true, false);
         return {ga, gb};
     }
     void release_saved() override { a.reset(), b.reset(); }
@@ -95,10 +97,15 @@ struct LinearBackward final : Node {
     Shape x_shape;
     bool has_bias = false;
     std::vector<Tensor> apply(std::vector<Tensor>&& g_in) override {
-        const Tensor g = reshape(g_in[0], {-1, g_in[0].size(-1)});  // [N, out]
+        // A 2-D input (the usual case) needs no reshaping views either way.
+        const bool flat = x_shape.size() == 2;
+        const Tensor g = flat ? g_in[0] : reshape(g_in[0], {-1, g_in[0].size(-1)});  // [N, out]
         Tensor gx, gw, gb;
-        if (needs_input_grad(0)) gx = reshape(product(g, weight.unpack(*this)), x_shape);   // [N, in]
-        if (needs_input_grad(1)) gw = product(transpose(g, 0, 1), x.unpack(*this));         // [out, in]
+        if (needs_input_grad(0)) {
+            gx = product(g, weight.unpack(*this));  // [N, in]
+            if (!flat) gx = reshape(gx, x_shape);
+        }
+        if (needs_input_grad(1)) gw = product(g, x.unpack(*this), true, false);  // gᵀ x: [out, in]
         if (has_bias && needs_input_grad(2)) gb = sum(g, {0});                               // [out]
         return {gx, gw, gb};
     }
@@ -155,17 +162,18 @@ Tensor linear(const Tensor& x, const Tensor& weight, const Tensor& bias) {
                       shape_str(bias.shape()), " does not match weight of shape ", shape_str(weight.shape()));
         check_operands(x, bias, "linear");
     }
-    const Tensor x2 = x.detach().reshape({-1, x.size(-1)});
+    // A 2-D x is used as is; the kernel reads only its data and strides.
+    const Tensor x2 = x.dim() == 2 ? x : x.detach().reshape({-1, x.size(-1)});
     const std::int64_t N = x2.size(0), K = x2.size(1);
     Tensor out = make_tensor({N, out_features}, x.dtype());
     visit_floating(x.dtype(), "linear", [&](auto tag) {
         using T = decltype(tag);
         const MatrixArg<T> mx = matrix_arg<T>(x2);
-        const MatrixArg<T> mw = matrix_arg<T>(weight.detach());
+        const MatrixArg<T> mw = matrix_arg<T>(weight);
         T* y = out.data_ptr<T>();
         T beta = T(0);
         if (bias.defined()) {
-            const Tensor bc = contiguous(bias.detach());
+            const Tensor bc = bias.is_contiguous() ? bias : contiguous(bias.detach());
             const T* pb = bc.data_ptr<T>();
             // Every row of y starts as the bias: the first row, then copies that double the filled
             // rows each time (a few large copies; a loop per row of 1–4 values costs more).
@@ -181,14 +189,17 @@ Tensor linear(const Tensor& x, const Tensor& weight, const Tensor& bias) {
         kernels::gemm<T>(mx.trans, !mw.trans, N, out_features, K, T(1), mx.data, mx.ld, mw.data, mw.ld, beta, y,
                          out_features);
     });
-    Shape out_shape = x.shape();
-    out_shape.back() = out_features;
-    out = out.view(out_shape);  // out has no history yet, so this is a plain view
+    if (x.dim() != 2) {
+        Shape out_shape = x.shape();
+        out_shape.back() = out_features;
+        out = out.view(out_shape);  // out has no history yet, so this is a plain view
+    }
     auto node = bias.defined() ? make_node<LinearBackward>({&x, &weight, &bias}) : make_node<LinearBackward>({&x, &weight});
     if (node) {
         node->has_bias = bias.defined();
         node->x_shape = x.shape();
-        if (node->needs_input_grad(1)) node->x = SavedTensor(x2);
+        // x2 is x or a reshape of x detached: an input either way, never this node's output.
+        if (node->needs_input_grad(1)) node->x = SavedTensor(x2, /*is_output=*/false);
         if (node->needs_input_grad(0)) node->weight = SavedTensor(weight);
         autograd::set_history(out, node);
     }

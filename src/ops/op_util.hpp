@@ -1,5 +1,6 @@
 // Helpers shared by the op implementations (private to src/ops/).
 #pragma once
+#include "../kernels/reduce.hpp"
 #include "descent/core/tensor.hpp"
 #include "descent/ops/reduction.hpp"
 #include "descent/ops/shape.hpp"
@@ -16,7 +17,7 @@ inline Tensor grad_for(const Tensor& g, const Shape& shape, DType dtype) {
 
 namespace descent {
 /// Marks the dims a reduction removes; an empty list means all dims.
-std::vector<bool> reduced_dims(const Tensor& x, const Shape& dims, const char* op);
+kernels::DimMask reduced_dims(const Tensor& x, const Shape& dims, const char* op);
 /// A reduction's output shape: reduced dims dropped, or kept as 1 with keepdim.
-Shape reduced_shape(const Shape& shape, const std::vector<bool>& reduce, bool keepdim);
+Shape reduced_shape(const Shape& shape, const kernels::DimMask& reduce, bool keepdim);
 }  // namespace descent

@@ -16,8 +16,8 @@ using autograd::make_node;
 using autograd::Node;
 
 /// Marks the reduced dims; an empty list means all dims.
-std::vector<bool> reduced_dims(const Tensor& x, const Shape& dims, const char* op) {
-    std::vector<bool> reduce(static_cast<std::size_t>(x.dim()), dims.empty());
+kernels::DimMask reduced_dims(const Tensor& x, const Shape& dims, const char* op) {
+    kernels::DimMask reduce(static_cast<std::size_t>(x.dim()), dims.empty());
     for (auto d : dims) {
         const auto w = static_cast<std::size_t>(wrap_dim(d, x.dim(), op));
         DESCENT_CHECK(x.dim() == 0 || !reduce[w], op, ": dim ", d, " appears twice in ", shape_str(dims));
@@ -27,7 +27,7 @@ std::vector<bool> reduced_dims(const Tensor& x, const Shape& dims, const char* o
 }
 
 /// The output shape of a reduction: reduced dims dropped, or kept as 1.
-Shape reduced_shape(const Shape& shape, const std::vector<bool>& reduce, bool keepdim) {
+Shape reduced_shape(const Shape& shape, const kernels::DimMask& reduce, bool keepdim) {
     Shape out;
     for (std::size_t d = 0; d < shape.size(); ++d) {
         if (!reduce[d]) out.push_back(shape[d]);
@@ -48,7 +48,7 @@ struct SumBackward final : Node {
 }  // namespace
 
 Tensor sum(const Tensor& x, const Shape& dims, bool keepdim) {
-    const std::vector<bool> reduce = reduced_dims(x, dims, "sum");
+    const kernels::DimMask reduce = reduced_dims(x, dims, "sum");
     // PyTorch sums bool and int64 into int64.
     const DType out_dtype = is_floating(x.dtype()) ? x.dtype() : kInt64;
     Tensor kept = visit_dtype(x.dtype(), [&](auto tag) {
@@ -71,7 +71,7 @@ Tensor sum(const Tensor& x) { return sum(x, {}, false); }
 Tensor mean(const Tensor& x, const Shape& dims, bool keepdim) {
     DESCENT_CHECK(is_floating(x.dtype()), "mean: expected a floating-point tensor, got ", dtype_name(x.dtype()),
                   " (convert with .to(kFloat32))");
-    const std::vector<bool> reduce = reduced_dims(x, dims, "mean");
+    const kernels::DimMask reduce = reduced_dims(x, dims, "mean");
     std::int64_t count = 1;
     for (std::size_t d = 0; d < reduce.size(); ++d)
         if (reduce[d]) count *= x.shape()[d];
@@ -107,7 +107,7 @@ namespace descent {
 
 Tensor var(const Tensor& x, const Shape& dims, std::int64_t correction, bool keepdim) {
     DESCENT_CHECK(is_floating(x.dtype()), "var: expected a floating-point tensor, got ", dtype_name(x.dtype()));
-    const std::vector<bool> reduce = reduced_dims(x, dims, "var");
+    const kernels::DimMask reduce = reduced_dims(x, dims, "var");
     std::int64_t count = 1;
     for (std::size_t d = 0; d < reduce.size(); ++d)
         if (reduce[d]) count *= x.shape()[d];
@@ -135,7 +135,7 @@ Tensor std(const Tensor& x, std::int64_t correction) { return sqrt(var(x, correc
 Tensor logsumexp(const Tensor& x, const Shape& dims, bool keepdim) {
     DESCENT_CHECK(is_floating(x.dtype()), "logsumexp: expected a floating-point tensor, got ", dtype_name(x.dtype()));
     // Shift by the (detached) maximum so exp never overflows; the shift cancels in the gradient.
-    const std::vector<bool> reduce = reduced_dims(x, dims, "logsumexp");
+    const kernels::DimMask reduce = reduced_dims(x, dims, "logsumexp");
     Tensor m = x.detach();
     for (std::int64_t d = x.dim() - 1; d >= 0; --d)
         if (reduce[static_cast<std::size_t>(d)]) m = max(m, d, true).values;

@@ -7,6 +7,7 @@
 #include <string>
 #include <vector>
 
+#include "descent/core/pool_allocator.hpp"
 #include "descent/core/tensor.hpp"
 
 namespace descent::autograd {
@@ -18,6 +19,52 @@ struct Edge {
     std::shared_ptr<Node> fn;
     std::uint32_t input_nr = 0;
     bool valid() const { return fn != nullptr; }
+};
+
+/// A node's edges: up to kInline (nearly every op has ≤ 3 inputs) live inside the node, so
+/// recording an op allocates the node alone; more spill into a std::vector.
+class EdgeList {
+public:
+    static constexpr std::size_t kInline = 3;
+    EdgeList() = default;
+    EdgeList(const EdgeList&) = delete;
+    EdgeList& operator=(const EdgeList&) = delete;
+
+    std::size_t size() const { return spilled_ ? heap_.size() : size_; }
+    bool empty() const { return size() == 0; }
+    Edge* begin() { return spilled_ ? heap_.data() : inline_; }
+    Edge* end() { return begin() + size(); }
+    const Edge* begin() const { return spilled_ ? heap_.data() : inline_; }
+    const Edge* end() const { return begin() + size(); }
+    Edge& operator[](std::size_t i) { return begin()[i]; }
+    const Edge& operator[](std::size_t i) const { return begin()[i]; }
+    void reserve(std::size_t n) {
+        if (n > kInline) spill(n);
+    }
+    void push_back(Edge e) {
+        if (!spilled_ && size_ == kInline) spill(kInline + 1);
+        if (spilled_) heap_.push_back(std::move(e));
+        else inline_[size_++] = std::move(e);
+    }
+    /// Drops every edge (and the nodes only they held).
+    void clear() {
+        for (std::size_t i = 0; i < size_; ++i) inline_[i] = Edge{};
+        size_ = 0;
+        heap_.clear();
+    }
+
+private:
+    void spill(std::size_t capacity) {
+        if (spilled_) return heap_.reserve(capacity);
+        heap_.reserve(capacity);
+        for (std::size_t i = 0; i < size_; ++i) heap_.push_back(std::move(inline_[i]));
+        size_ = 0;
+        spilled_ = true;
+    }
+    Edge inline_[kInline];
+    std::uint32_t size_ = 0;  // edges in inline_ (0 once spilled)
+    bool spilled_ = false;
+    std::vector<Edge> heap_;
 };
 
 /// A tensor kept for backward, with the storage version at save time: unpacking
@@ -60,7 +107,7 @@ public:
     /// Whether input i needs a gradient (lets apply() skip work).
     bool needs_input_grad(std::size_t i) const { return i < next_edges.size() && next_edges[i].valid(); }
 
-    std::vector<Edge> next_edges;
+    EdgeList next_edges;
     std::uint64_t sequence_nr;
     std::uint32_t num_outputs = 1;
     bool released = false;  // saved tensors freed: a second backward is an error
@@ -99,7 +146,8 @@ void set_history(Tensor& out, const std::shared_ptr<Node>& node, std::uint32_t o
 template <class T>
 std::shared_ptr<T> make_node(std::initializer_list<const Tensor*> inputs) {
     if (!any_requires_grad(inputs)) return nullptr;
-    auto node = std::make_shared<T>();
+    // One pooled allocation for the node, its edges and its control block.
+    auto node = std::allocate_shared<T>(PoolAllocator<T>());
     collect_next_edges(*node, inputs);
     return node;
 }

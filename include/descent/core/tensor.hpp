@@ -15,6 +15,7 @@
 #include "descent/core/dtype.hpp"
 #include "descent/core/error.hpp"
 #include "descent/core/generator.hpp"
+#include "descent/core/small_vector.hpp"
 
 namespace descent {
 
@@ -22,7 +23,9 @@ namespace autograd {
 class Node;
 }
 
-using Shape = std::vector<std::int64_t>;
+/// Extents or strides. Up to 6 dims live inside the object (no heap allocation per tensor);
+/// it converts to and from std::vector<std::int64_t>.
+using Shape = SmallVector<std::int64_t, 6>;
 
 /// "[2, 3]" — the form every shape error uses.
 std::string shape_str(const Shape& shape);

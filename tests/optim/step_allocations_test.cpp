@@ -1,0 +1,85 @@
+// The bookkeeping of a training step (tensor handles, shapes, autograd nodes and edges) must
+// not go back to the heap every step: W1's step, full batch and batch 1, is checked against a
+// bound on the operator new calls it makes once warm. The calls are counted by replacing the
+// global operator new of this test program (counting only while a test asks, on its thread),
+// which works the same with and without AddressSanitizer.
+#include <gtest/gtest.h>
+
+#include <cstdlib>
+#include <functional>
+#include <new>
+
+#include "descent/descent.hpp"
+#include "descent/nn.hpp"
+#include "descent/optim/sgd.hpp"
+
+namespace {
+thread_local bool counting = false;
+thread_local long allocations = 0;
+
+void* counted_new(std::size_t n) {
+    if (counting) ++allocations;
+    if (void* p = std::malloc(n ? n : 1)) return p;
+    throw std::bad_alloc();
+}
+}  // namespace
+
+void* operator new(std::size_t n) { return counted_new(n); }
+void* operator new[](std::size_t n) { return counted_new(n); }
+void operator delete(void* p) noexcept { std::free(p); }
+void operator delete[](void* p) noexcept { std::free(p); }
+void operator delete(void* p, std::size_t) noexcept { std::free(p); }
+void operator delete[](void* p, std::size_t) noexcept { std::free(p); }
+
+using namespace descent;
+
+namespace {
+
+// operator new calls per call of step(), averaged over `steps` calls after `warmup` calls.
+double allocations_per_step(const std::function<void()>& step, int warmup = 3, int steps = 10) {
+    for (int i = 0; i < warmup; ++i) step();
+    allocations = 0;
+    counting = true;
+    for (int i = 0; i < steps; ++i) step();
+    counting = false;
+    return static_cast<double>(allocations) / steps;
+}
+
+// W1 (bench/w1_book.cpp): Linear(2,4) → ReLU → Linear(4,1) → Sigmoid, BCE, SGD, on batches of
+// `batch` of 1000 points (narrowed views below the full batch).
+double w1_allocations_per_step(std::int64_t batch) {
+    Generator g(0);
+    const std::int64_t n = 1000;
+    const Tensor X = Tensor::randn({n, 2}, {.generator = &g});
+    const Tensor y = (X.select(1, 0) + X.select(1, 1) > 0).to(kFloat32).view({-1, 1});
+    nn::Sequential model(nn::Linear(2, 4), nn::ReLU(), nn::Linear(4, 1), nn::Sigmoid());
+    nn::BCELoss criterion;
+    optim::SGD optimizer(model.parameters(), {.lr = 0.1});
+    std::int64_t start = 0;
+    return allocations_per_step([&] {
+        const Tensor xb = batch >= n ? X : X.narrow(0, start, batch);
+        const Tensor yb = batch >= n ? y : y.narrow(0, start, batch);
+        Tensor loss = criterion(model(xb), yb);
+        optimizer.zero_grad();
+        loss.backward();
+        optimizer.step();
+        start = (start + batch) % n;
+    });
+}
+
+// The bound. Before the pool and the inline shapes this step made 176 calls (full batch) and
+// 186 (batch 1). What remains is the std::vector<Tensor> that each of the step's 5 backward
+// nodes (linear, relu, linear, sigmoid, bce) returns from Node::apply.
+constexpr double kMaxPerStep = 5;
+
+}  // namespace
+
+TEST(StepAllocations, W1FullBatchStepStaysUnderTheBound) { EXPECT_LE(w1_allocations_per_step(1000), kMaxPerStep); }
+
+TEST(StepAllocations, W1BatchOneStepStaysUnderTheBound) { EXPECT_LE(w1_allocations_per_step(1), kMaxPerStep); }
+
+// The count itself can fail: a step that goes to the heap is seen (a tensor of more dims than
+// a shape holds inline puts its shape and its strides there).
+TEST(StepAllocations, HeapAllocationsInAStepAreCounted) {
+    EXPECT_GE(allocations_per_step([] { Tensor t = Tensor::zeros({1, 1, 1, 1, 1, 1, 1, 2}); }), 2.0);
+}
