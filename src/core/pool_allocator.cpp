@@ -2,28 +2,28 @@
 // kMaxPooled bytes; larger requests go straight to operator new. A list holds at most
 // kMaxPerClass blocks (a huge graph freed at once gives the rest back), and a thread's
 // lists are emptied when it exits. A block freed on another thread than the one that
-// allocated it simply joins the freeing thread's list.
+// allocated it simply joins the freeing thread's list. Builds with AddressSanitizer bypass the
+// lists (every block from and back to operator new), as the tensor-data cache does.
 #include "descent/core/pool_allocator.hpp"
 
 #include <new>
 
 #if defined(__SANITIZE_ADDRESS__)
-#define DESCENT_POOL_POISON 1
+#define DESCENT_POOL_BYPASSED 1
 #elif defined(__has_feature)
 #if __has_feature(address_sanitizer)
-#define DESCENT_POOL_POISON 1
+#define DESCENT_POOL_BYPASSED 1
 #endif
-#endif
-#ifdef DESCENT_POOL_POISON
-#include <sanitizer/asan_interface.h>
-#define DESCENT_POISON(p, n) ASAN_POISON_MEMORY_REGION(p, n)
-#define DESCENT_UNPOISON(p, n) ASAN_UNPOISON_MEMORY_REGION(p, n)
-#else
-#define DESCENT_POISON(p, n) ((void)0)
-#define DESCENT_UNPOISON(p, n) ((void)0)
 #endif
 
 namespace descent::detail {
+
+#ifdef DESCENT_POOL_BYPASSED
+// Under AddressSanitizer every block comes from operator new and goes back to it, so a use after
+// free is caught even where the pool would have reused the memory (as for tensor data).
+void* pool_allocate(std::size_t bytes) { return ::operator new(bytes); }
+void pool_free(void* ptr, std::size_t) noexcept { ::operator delete(ptr); }
+#else
 namespace {
 constexpr std::size_t kGranule = 16;
 constexpr std::size_t kMaxPooled = 512;
@@ -42,7 +42,6 @@ struct Pool {
         alive = false;
         for (std::size_t c = 0; c < kClasses; ++c)
             while (FreeBlock* b = head[c]) {
-                DESCENT_UNPOISON(b, (c + 1) * kGranule);
                 head[c] = b->next;
                 ::operator delete(b);
             }
@@ -63,7 +62,6 @@ void* pool_allocate(std::size_t bytes) {
     if (c == kClasses) return ::operator new(bytes);
     Pool& p = pool();
     if (FreeBlock* b = p.head[c]; b && p.alive) {
-        DESCENT_UNPOISON(b, (c + 1) * kGranule);
         p.head[c] = b->next;
         --p.count[c];
         return b;
@@ -87,7 +85,7 @@ void pool_free(void* ptr, std::size_t bytes) noexcept {
     b->next = p.head[c];
     p.head[c] = b;
     ++p.count[c];
-    DESCENT_POISON(b, (c + 1) * kGranule);
 }
+#endif
 
 }  // namespace descent::detail

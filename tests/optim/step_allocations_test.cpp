@@ -1,8 +1,9 @@
 // The bookkeeping of a training step (tensor handles, shapes, autograd nodes and edges) must
 // not go back to the heap every step: W1's step, full batch and batch 1, is checked against a
 // bound on the operator new calls it makes once warm. The calls are counted by replacing the
-// global operator new of this test program (counting only while a test asks, on its thread),
-// which works the same with and without AddressSanitizer.
+// global operator new of this test program (counting only while a test asks, on its thread).
+// Builds with AddressSanitizer bypass the pool (every node and tensor handle from operator new,
+// so ASan sees each use after free): there the same steps must exceed the bound instead.
 #include <gtest/gtest.h>
 
 #include <cstdlib>
@@ -72,11 +73,24 @@ double w1_allocations_per_step(std::int64_t batch) {
 // nodes (linear, relu, linear, sigmoid, bce) returns from Node::apply.
 constexpr double kMaxPerStep = 5;
 
+#ifdef __SANITIZE_ADDRESS__
+constexpr bool kPoolBypassed = true;
+#else
+constexpr bool kPoolBypassed = false;
+#endif
+
+void expect_within_bound(double per_step) {
+    if (kPoolBypassed)
+        EXPECT_GT(per_step, kMaxPerStep);
+    else
+        EXPECT_LE(per_step, kMaxPerStep);
+}
+
 }  // namespace
 
-TEST(StepAllocations, W1FullBatchStepStaysUnderTheBound) { EXPECT_LE(w1_allocations_per_step(1000), kMaxPerStep); }
+TEST(StepAllocations, W1FullBatchStepStaysUnderTheBound) { expect_within_bound(w1_allocations_per_step(1000)); }
 
-TEST(StepAllocations, W1BatchOneStepStaysUnderTheBound) { EXPECT_LE(w1_allocations_per_step(1), kMaxPerStep); }
+TEST(StepAllocations, W1BatchOneStepStaysUnderTheBound) { expect_within_bound(w1_allocations_per_step(1)); }
 
 // The count itself can fail: a step that goes to the heap is seen (a tensor of more dims than
 // a shape holds inline puts its shape and its strides there).

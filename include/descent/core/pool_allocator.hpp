@@ -3,7 +3,7 @@
 // (std::allocate_shared puts object and block in one allocation). Each thread keeps
 // freed blocks in per-size free lists, so a loop that builds and frees the same graph
 // every step reuses them instead of calling operator new. Builds with AddressSanitizer
-// poison the blocks on the lists, so a use after free is still reported.
+// bypass the lists, so that every use after free is reported.
 #pragma once
 #include <cstddef>
 

@@ -101,12 +101,13 @@ public:
         capacity_ = n;
     }
     void clear() { size_ = 0; }
-    void resize(size_type n, const T& value = T()) {
+    // Values are taken by copy before any growth: they may be elements of this vector.
+    void resize(size_type n, T value = T()) {
         reserve(n);
         for (size_type i = size_; i < n; ++i) data_[i] = value;
         size_ = n;
     }
-    void assign(size_type n, const T& value) {
+    void assign(size_type n, T value) {
         size_ = 0;
         resize(n, value);
     }
@@ -117,17 +118,17 @@ public:
         for (; first != last; ++first) push_back(*first);
     }
     void assign(std::initializer_list<T> values) { assign(values.begin(), values.end()); }
-    void push_back(const T& value) {
+    void push_back(T value) {
         if (size_ == capacity_) reserve(grown());
         data_[size_++] = value;
     }
-    T& emplace_back(const T& value) {
+    T& emplace_back(T value) {
         push_back(value);
         return back();
     }
     void pop_back() { --size_; }
     iterator insert(const_iterator pos, const T& value) { return insert(pos, &value, &value + 1); }
-    iterator insert(const_iterator pos, size_type n, const T& value) {
+    iterator insert(const_iterator pos, size_type n, T value) {
         const size_type at = open_gap(pos, n);
         std::fill_n(data_ + at, n, value);
         return data_ + at;
