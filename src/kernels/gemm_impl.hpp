@@ -6,7 +6,7 @@
 // Small path: B packed whole, A read in place, no threads; for shapes where packing would dominate.
 //
 // Include this file only inside an anonymous namespace, after the including file's
-// `#pragma GCC target`, with <algorithm>, <cstdlib>, <cstring>, <new>, <type_traits> and <omp.h> included
+// `#pragma GCC target`, with <algorithm>, <cmath>, <cstdlib>, <cstring>, <new>, <type_traits> and <omp.h> included
 // before that pragma: every instruction set then gets its own internal copy of these templates
 // (no two object files export one symbol compiled for different CPUs).
 //
@@ -507,10 +507,68 @@ struct NarrowOf<V, std::void_t<typename Blocking<V>::Narrow>> {
     using type = typename Blocking<V>::Narrow;
 };
 
+// One contiguous column of C from rows of A that hold their K ≤ 8 values side by side, e.g. W1's
+// [1000, 4]·[4, 1]: eight rows at a time are loaded, transposed into K columns of eight and
+// combined with the K weights, so eight results come from independent FMAs in one vector. (The
+// narrow path spends a vector per row, one lane of it used, on a chain of K dependent FMAs.)
+template <class V>
+void gemv_short_rows(const Args<typename V::T>& g, std::int64_t i0, std::int64_t i1) {
+    using T = typename V::T;
+    using R = typename V::reg;
+    const int K = static_cast<int>(g.K);
+    const std::int64_t a_rs = g.trans_a ? 1 : g.lda, b_rs = g.trans_b ? 1 : g.ldb;
+    const T* const A = g.A;
+    T* const C = g.C;
+    const bool plain = g.alpha == T(1) && g.beta == T(0), read_c = g.beta != T(0);
+    const R va = V::set1(g.alpha), vb = V::set1(g.beta);
+    R w[8];
+    T ws[8];
+    for (int k = 0; k < K; ++k) ws[k] = g.B[k * b_rs], w[k] = V::set1(ws[k]);
+    // Full 8-value row loads while they stay inside A (the rows' last value is A[(M-1)·a_rs + K-1]).
+    const std::int64_t a_end = (g.M - 1) * a_rs + K;
+    std::int64_t i = i0;
+    for (; i + 8 <= i1; i += 8) {
+        R t[8];
+        const bool full = (i + 7) * a_rs + 8 <= a_end;
+#pragma GCC unroll 8
+        for (int r = 0; r < 8; ++r) t[r] = full ? V::loadu(A + (i + r) * a_rs) : V::load_part(A + (i + r) * a_rs, K);
+        V::transpose8(t);
+        R acc = V::mul(t[0], w[0]);
+        for (int k = 1; k < K; ++k) acc = V::fma(t[k], w[k], acc);
+        if (!plain) {
+            acc = V::mul(acc, va);
+            if (read_c) acc = V::fma(vb, V::loadu(C + i), acc);
+        }
+        V::storeu(C + i, acc);
+    }
+    for (; i < i1; ++i) {  // the last rows, in the same order of operations
+        const T* a = A + i * a_rs;
+        T acc = a[0] * ws[0];
+        for (int k = 1; k < K; ++k) acc = std::fma(a[k], ws[k], acc);
+        if (!plain) {
+            acc *= g.alpha;
+            if (read_c) acc = std::fma(g.beta, C[i], acc);
+        }
+        C[i] = acc;
+    }
+}
+
 template <class V>
 void gemm_small(const Args<typename V::T>& g, int nt) {
     using Bk = Blocking<V>;
     using Half = typename NarrowOf<V>::type;
+    if constexpr (HasTranspose8<V>) {
+        // A column of C (N = 1, ldc = 1) from short rows of A (K ≤ 8 values side by side).
+        if (g.N == 1 && g.ldc == 1 && g.K <= 8 && (!g.trans_a || g.K == 1)) {
+            if (nt <= 1) return gemv_short_rows<V>(g, 0, g.M);
+#pragma omp parallel num_threads(nt)
+            {
+                const std::int64_t t = omp_get_thread_num(), T_ = omp_get_num_threads();
+                gemv_short_rows<V>(g, t * g.M / T_ / 8 * 8, t + 1 == T_ ? g.M : (t + 1) * g.M / T_ / 8 * 8);
+            }
+            return;
+        }
+    }
     if (g.N <= Half::W && g.K <= kNarrowMaxK)
         gemm_narrow<Half>(g, nt);
     else if (g.N <= V::W && g.K <= kNarrowMaxK)

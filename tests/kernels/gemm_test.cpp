@@ -51,13 +51,14 @@ std::vector<dk::Isa> supported_isas() {
 
 // Runs one product through gemm_with and the reference and compares every element of C,
 // including the padding columns between N and ldc, which must stay untouched.
+// c_pad: C's padding when it differs from A's and B's (-1: the same).
 template <class T>
 void check_one(dk::Isa isa, dk::GemmPath path, bool ta, bool tb, Shape3 s, T alpha, T beta, std::int64_t pad,
-               std::mt19937& gen) {
+               std::mt19937& gen, std::int64_t c_pad = -1) {
     const auto [M, N, K] = s;
     const std::int64_t a_rows = ta ? K : M, a_cols = ta ? M : K;
     const std::int64_t b_rows = tb ? N : K, b_cols = tb ? K : N;
-    const std::int64_t lda = a_cols + pad, ldb = b_cols + pad, ldc = N + pad;
+    const std::int64_t lda = a_cols + pad, ldb = b_cols + pad, ldc = N + (c_pad < 0 ? pad : c_pad);
     // A and B end at their last element (no padding after the last row), so that under
     // AddressSanitizer any read past the matrix is caught.
     auto extent = [](std::int64_t rows, std::int64_t cols, std::int64_t ld) {
@@ -129,6 +130,26 @@ TEST(Gemm, InstructionSets) {
 
 TEST(Gemm, FloatMatchesReference) { check_all<float>(1); }
 TEST(Gemm, DoubleMatchesReference) { check_all<double>(1); }
+
+// One contiguous column of C from short rows of A (N = 1, K ≤ 8: W1's [1000, 4]·[4, 1]), which
+// takes eight rows at a time: blocks of eight and the rows after them, A's last rows (where a full
+// eight-value load would leave A), padded rows of A, alpha/beta, 1 and 2 threads.
+TEST(Gemm, OneColumnFromShortRowsMatchesReference) {
+    std::mt19937 gen(5);
+    const int saved = omp_get_max_threads();
+    for (int threads : {1, 2}) {
+        omp_set_num_threads(threads);
+        for (dk::Isa isa : supported_isas())
+            for (std::int64_t M : {1, 7, 8, 9, 13, 64, 1000, 20001, 300007})
+                for (std::int64_t K = 1; K <= 8; ++K)
+                    for (int t = 0; t < 4; ++t) {
+                        const bool ta = (t & 1) && K == 1, tb = t & 2;
+                        check_one<float>(isa, dk::GemmPath::Auto, ta, tb, {M, 1, K}, 1.f, 0.f, 0, gen, 0);
+                        check_one<float>(isa, dk::GemmPath::Auto, ta, tb, {M, 1, K}, -1.5f, 0.5f, 3, gen, 0);
+                    }
+    }
+    omp_set_num_threads(saved);
+}
 
 TEST(Gemm, TwoThreadsMatchReference) {
     // Big enough to pass the per-thread grain; one shape splits M, one (a single row panel) splits N.
