@@ -33,21 +33,6 @@ Generator& gen_or_default(Generator* g) { return g ? *g : default_generator(); }
 
 }  // namespace
 
-namespace {
-
-// float(v) / 255 rather than v * (1/255): torchvision's ToTensor divides, and the two differ in the last bit.
-// Pixels 0..255 read the quotient from a table (the same values, no division per pixel).
-const std::array<float, 256>& byte_quotients() {
-    static const std::array<float, 256> quotient = [] {
-        std::array<float, 256> q{};
-        for (int v = 0; v < 256; ++v) q[static_cast<std::size_t>(v)] = static_cast<float>(v) / 255.0f;
-        return q;
-    }();
-    return quotient;
-}
-
-}  // namespace
-
 Tensor ToFloat::operator()(const Tensor& images) const {
     DESCENT_CHECK(images.defined(), "ToFloat: undefined tensor");
     Tensor x = images.detach().contiguous();
@@ -58,7 +43,13 @@ Tensor ToFloat::operator()(const Tensor& images) const {
     const std::int64_t* src = x.data_ptr<std::int64_t>();
     float* dst = out.data_ptr<float>();
     const std::int64_t n = x.numel();
-    const std::array<float, 256>& quotient = byte_quotients();
+    // float(v) / 255 rather than v * (1/255): torchvision's ToTensor divides, and the two differ in the last bit.
+    // Pixels 0..255 read the quotient from a table (the same values, no division per pixel).
+    static const std::array<float, 256> quotient = [] {
+        std::array<float, 256> q{};
+        for (int v = 0; v < 256; ++v) q[static_cast<std::size_t>(v)] = static_cast<float>(v) / 255.0f;
+        return q;
+    }();
     for (std::int64_t i = 0; i < n; ++i) {
         const std::int64_t v = src[i];
         dst[i] = static_cast<std::uint64_t>(v) < 256 ? quotient[static_cast<std::size_t>(v)] : static_cast<float>(v) / 255.0f;
