@@ -88,7 +88,7 @@ struct Workspace {
     NodeIndex index;
     std::vector<Node*> stack;
     std::vector<std::uint32_t> ready;
-    std::vector<Tensor> grads;
+    TensorList grads;
     bool busy = false;
     void clear() {
         // Drops any gradient left behind (a pass ended by an exception); what a huge graph grew
@@ -168,7 +168,7 @@ void execute(const Edge* roots, Tensor* root_grads, std::size_t n_roots, bool re
     }
 
     NoGradGuard no_grad;  // backward formulas are not themselves recorded
-    std::vector<Tensor>& grads = ws.grads;  // reused for every node's call
+    TensorList& grads = ws.grads;  // reused for every node's call
     while (!ready.empty()) {
         std::pop_heap(ready.begin(), ready.end(), later_first);
         NodeState& state = states[ready.back()];
@@ -189,7 +189,7 @@ void execute(const Edge* roots, Tensor* root_grads, std::size_t n_roots, bool re
                 impl->grad = impl->grad ? add(Tensor(impl->grad), g).impl_ptr() : g.impl_ptr();
             }
 
-        std::vector<Tensor> input_grads;
+        TensorList input_grads;
         if (captures) {
             for (auto& [edge, out] : *captures)
                 if (edge.fn.get() == node && grads[edge.input_nr].defined()) *out = grads[edge.input_nr];

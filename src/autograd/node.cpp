@@ -74,7 +74,7 @@ Tensor SavedTensor::unpack(const Node& owner) const {
     return data_;
 }
 
-std::vector<Tensor> AccumulateGrad::apply(std::vector<Tensor>&& grad_outputs) {
+TensorList AccumulateGrad::apply(TensorList&& grad_outputs) {
     Tensor g = std::move(grad_outputs[0]);
     if (!g.defined()) return {};
     if (g.dtype() != leaf_->dtype) g = to_dtype(g, leaf_->dtype);

@@ -27,6 +27,7 @@ const char* reduction_name(Reduction reduction) {
 namespace functional {
 using autograd::make_node;
 using autograd::Node;
+using autograd::TensorList;
 using autograd::SavedTensor;
 
 namespace {
@@ -134,7 +135,7 @@ void bce_losses(const T* x, const T* y, T* loss, std::int64_t n) {
 struct BinaryCrossEntropyBackward final : Node {
     SavedTensor input, target, weight;
     Reduction reduction = Reduction::Mean;
-    std::vector<Tensor> apply(std::vector<Tensor>&& g) override {
+    TensorList apply(TensorList&& g) override {
         const Tensor x = input.unpack(*this), y = target.unpack(*this);
         const Tensor w = weight.defined() ? weight.unpack(*this) : Tensor();
         // Mean and Sum: the incoming gradient is one scalar, read as such (no broadcast copy).
@@ -246,7 +247,7 @@ Tensor binary_cross_entropy_reduced(const Tensor& input, const Tensor& target, c
 // d/dy = w·((p − 1)·sp − x)
 struct BinaryCrossEntropyWithLogitsBackward final : Node {
     SavedTensor input, target, weight, pos_weight;
-    std::vector<Tensor> apply(std::vector<Tensor>&& g) override {
+    TensorList apply(TensorList&& g) override {
         const Tensor x = input.unpack(*this), y = target.unpack(*this);
         const Tensor w = weight.defined() ? weight.unpack(*this) : Tensor();
         const Tensor pw = pos_weight.defined() ? pos_weight.unpack(*this) : Tensor();
@@ -318,7 +319,7 @@ struct NllLossBackward final : Node {
     std::int64_t ignore_index = -100;
     Shape input_shape;
     DType dtype = kFloat32;
-    std::vector<Tensor> apply(std::vector<Tensor>&& g) override {
+    TensorList apply(TensorList&& g) override {
         const Tensor t = target.unpack(*this);
         const Tensor gd = dense(g[0], t.shape(), dtype);
         Tensor gx = Tensor::zeros(input_shape, {.dtype = dtype});

@@ -22,6 +22,7 @@
 namespace descent {
 using autograd::make_node;
 using autograd::Node;
+using autograd::TensorList;
 using autograd::SavedTensor;
 
 std::string size2_str(Size2 s) {
@@ -305,7 +306,7 @@ struct ConvolutionBackward final : Node {
     SavedTensor input, weight;  // contiguous [N, C, H, W] and [O, C/G, kh, kw]
     ConvGeom geom{};
     bool has_bias = false;
-    std::vector<Tensor> apply(std::vector<Tensor>&& grads) override {
+    TensorList apply(TensorList&& grads) override {
         const bool need_x = needs_input_grad(0), need_w = needs_input_grad(1), need_b = has_bias && needs_input_grad(2);
         const Tensor w = weight.unpack(*this);
         const Tensor x = need_w ? input.unpack(*this) : Tensor();

@@ -14,6 +14,7 @@
 namespace descent {
 using autograd::make_node;
 using autograd::Node;
+using autograd::TensorList;
 using autograd::SavedTensor;
 
 namespace {
@@ -47,7 +48,7 @@ struct BinaryNode : Node {
 // ---- add / sub ---------------------------------------------------------------------------
 struct AddBackward final : BinaryNode {
     double alpha = 1.0;
-    std::vector<Tensor> apply(std::vector<Tensor>&& g) override {
+    TensorList apply(TensorList&& g) override {
         Tensor gb;
         if (needs_input_grad(1)) gb = grad_for(alpha == 1.0 ? g[0] : mul(g[0], alpha), b_shape, b_dtype);
         return {needs_input_grad(0) ? grad_for(g[0], a_shape, a_dtype) : Tensor(), gb};
@@ -56,7 +57,7 @@ struct AddBackward final : BinaryNode {
 };
 
 struct SubBackward final : BinaryNode {
-    std::vector<Tensor> apply(std::vector<Tensor>&& g) override {
+    TensorList apply(TensorList&& g) override {
         return {needs_input_grad(0) ? grad_for(g[0], a_shape, a_dtype) : Tensor(),
                 needs_input_grad(1) ? grad_for(neg(g[0]), b_shape, b_dtype) : Tensor()};
     }
@@ -66,7 +67,7 @@ struct SubBackward final : BinaryNode {
 // ---- mul / div ---------------------------------------------------------------------------
 struct MulBackward final : BinaryNode {
     SavedTensor a, b;
-    std::vector<Tensor> apply(std::vector<Tensor>&& g) override {
+    TensorList apply(TensorList&& g) override {
         return {needs_input_grad(0) ? grad_for(mul(g[0], b.unpack(*this)), a_shape, a_dtype) : Tensor(),
                 needs_input_grad(1) ? grad_for(mul(g[0], a.unpack(*this)), b_shape, b_dtype) : Tensor()};
     }
@@ -76,7 +77,7 @@ struct MulBackward final : BinaryNode {
 
 struct DivBackward final : BinaryNode {
     SavedTensor a, b;
-    std::vector<Tensor> apply(std::vector<Tensor>&& g) override {
+    TensorList apply(TensorList&& g) override {
         const Tensor bv = b.unpack(*this);
         Tensor ga, gb;
         if (needs_input_grad(0)) ga = grad_for(div(g[0], bv), a_shape, a_dtype);
@@ -91,7 +92,7 @@ struct DivBackward final : BinaryNode {
 // ---- pow ---------------------------------------------------------------------------------
 struct PowBackward final : BinaryNode {
     SavedTensor base, exponent, result;
-    std::vector<Tensor> apply(std::vector<Tensor>&& g) override {
+    TensorList apply(TensorList&& g) override {
         const Tensor x = base.unpack(*this), e = exponent.unpack(*this);
         Tensor gx, ge;
         // d/dx x^e = e · x^(e-1); where e == 0 the gradient is 0 (also at x == 0).
@@ -117,7 +118,7 @@ struct PowBackward final : BinaryNode {
 struct PowScalarBackward final : Node {
     SavedTensor base;
     double exponent = 1.0;
-    std::vector<Tensor> apply(std::vector<Tensor>&& g) override {
+    TensorList apply(TensorList&& g) override {
         const Tensor x = base.unpack(*this);
         if (exponent == 0.0) return {Tensor::zeros_like(x)};
         return {mul(g[0], mul(pow(x, exponent - 1.0), exponent))};
@@ -131,7 +132,7 @@ struct PowScalarBackward final : Node {
 struct MaxMinBackward final : BinaryNode {
     SavedTensor a, b;
     bool is_max = true;
-    std::vector<Tensor> apply(std::vector<Tensor>&& g) override {
+    TensorList apply(TensorList&& g) override {
         const Tensor x = a.unpack(*this), y = b.unpack(*this);
         const DType dt = g[0].dtype();
         const Tensor wins = (is_max ? gt(x, y) : lt(x, y)).to(dt);
@@ -148,7 +149,7 @@ struct MaxMinBackward final : BinaryNode {
 // ---- where -------------------------------------------------------------------------------
 struct WhereBackward final : BinaryNode {
     SavedTensor condition;
-    std::vector<Tensor> apply(std::vector<Tensor>&& g) override {
+    TensorList apply(TensorList&& g) override {
         const Tensor c = condition.unpack(*this);
         const Tensor zero = Tensor::zeros({}, {.dtype = g[0].dtype()});
         return {needs_input_grad(0) ? grad_for(where(c, g[0], zero), a_shape, a_dtype) : Tensor(),

@@ -13,6 +13,7 @@
 namespace descent {
 using autograd::make_node;
 using autograd::Node;
+using autograd::TensorList;
 using autograd::SavedTensor;
 
 namespace {
@@ -83,7 +84,7 @@ struct IndexSelectBackward final : Node {
     SavedTensor index;
     Shape input_shape;
     std::int64_t dim = 0;
-    std::vector<Tensor> apply(std::vector<Tensor>&& g) override {
+    TensorList apply(TensorList&& g) override {
         Tensor grad = Tensor::zeros(input_shape, {.dtype = g[0].dtype()});
         index_add_rows(grad, dim, index.unpack(*this), g[0]);
         return {grad};
@@ -152,7 +153,7 @@ struct GatherBackward final : Node {
     SavedTensor index;
     Shape input_shape;
     std::int64_t dim = 0;
-    std::vector<Tensor> apply(std::vector<Tensor>&& g) override {
+    TensorList apply(TensorList&& g) override {
         return {scatter_add(Tensor::zeros(input_shape, {.dtype = g[0].dtype()}), dim, index.unpack(*this), g[0])};
     }
     void release_saved() override { index.reset(); }
@@ -164,7 +165,7 @@ struct ScatterAddBackward final : Node {
     Shape src_shape;
     DType self_dtype{}, src_dtype{};
     std::int64_t dim = 0;
-    std::vector<Tensor> apply(std::vector<Tensor>&& g) override {
+    TensorList apply(TensorList&& g) override {
         Tensor g_self, g_src;
         if (needs_input_grad(0)) g_self = grad_for(g[0], g[0].shape(), self_dtype);
         if (needs_input_grad(1)) {

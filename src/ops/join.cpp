@@ -10,6 +10,7 @@
 
 namespace descent {
 using autograd::Node;
+using autograd::TensorList;
 
 namespace {
 
@@ -19,8 +20,8 @@ struct CatBackward final : Node {
     std::vector<Shape> shapes;   // per input
     std::vector<DType> dtypes;   // per input
     std::vector<std::int64_t> offsets;  // start of each input along dim; -1: skipped legacy empty input
-    std::vector<Tensor> apply(std::vector<Tensor>&& g) override {
-        std::vector<Tensor> grads(shapes.size());
+    TensorList apply(TensorList&& g) override {
+        TensorList grads(shapes.size());
         for (std::size_t i = 0; i < shapes.size(); ++i) {
             if (!needs_input_grad(i)) continue;
             if (offsets[i] < 0) {

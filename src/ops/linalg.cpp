@@ -15,6 +15,7 @@
 namespace descent {
 using autograd::make_node;
 using autograd::Node;
+using autograd::TensorList;
 using autograd::SavedTensor;
 
 namespace {
@@ -70,7 +71,7 @@ void check_operands(const Tensor& a, const Tensor& b, const char* op) {
 
 struct ProductBackward final : Node {
     SavedTensor a, b;
-    std::vector<Tensor> apply(std::vector<Tensor>&& g) override {
+    TensorList apply(TensorList&& g) override {
         // C = A B  ⇒  dA = dC Bᵀ, dB = Aᵀ dC
         Tensor ga, gb;
         if (needs_input_grad(0)) ga = product(g[0], b.unpack(*this), false, true);
@@ -96,7 +97,7 @@ struct LinearBackward final : Node {
     SavedTensor x, weight;  // x as [N, in]
     Shape x_shape;
     bool has_bias = false;
-    std::vector<Tensor> apply(std::vector<Tensor>&& g_in) override {
+    TensorList apply(TensorList&& g_in) override {
         // A 2-D input (the usual case) needs no reshaping views either way.
         const bool flat = x_shape.size() == 2;
         const Tensor g = flat ? g_in[0] : reshape(g_in[0], {-1, g_in[0].size(-1)});  // [N, out]

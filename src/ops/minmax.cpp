@@ -11,6 +11,7 @@
 namespace descent {
 using autograd::make_node;
 using autograd::Node;
+using autograd::TensorList;
 using autograd::SavedTensor;
 
 namespace {
@@ -78,7 +79,7 @@ struct IndexReduceBackward final : Node {
     Shape input_shape, kept_shape;
     std::int64_t dim = 0;
     bool is_max = true;
-    std::vector<Tensor> apply(std::vector<Tensor>&& grads) override {
+    TensorList apply(TensorList&& grads) override {
         const Tensor idx = contiguous(indices.unpack(*this));
         const Tensor g = contiguous(reshape(grads[0], kept_shape));
         Tensor out = Tensor::zeros(input_shape, {.dtype = g.dtype()});
@@ -104,7 +105,7 @@ struct IndexReduceBackward final : Node {
 struct AllReduceBackward final : Node {
     SavedTensor input, result;
     bool is_max = true;
-    std::vector<Tensor> apply(std::vector<Tensor>&& g) override {
+    TensorList apply(TensorList&& g) override {
         const Tensor mask = eq(input.unpack(*this), result.unpack(*this)).to(g[0].dtype());
         return {mul(div(mask, sum(mask)), g[0])};
     }

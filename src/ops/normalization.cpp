@@ -19,6 +19,7 @@
 namespace descent {
 using autograd::make_node;
 using autograd::Node;
+using autograd::TensorList;
 using autograd::SavedTensor;
 
 namespace {
@@ -54,7 +55,7 @@ struct NativeBatchNormBackward final : Node {
     BnGeom geom{};
     bool training = true;
     bool has_weight = false, has_bias = false;
-    std::vector<Tensor> apply(std::vector<Tensor>&& grads) override {
+    TensorList apply(TensorList&& grads) override {
         const Tensor x = input.unpack(*this);
         const Tensor w = has_weight ? weight.unpack(*this) : Tensor();
         const Tensor dy = contiguous(grads[0].dtype() == x.dtype() ? grads[0] : to_dtype(grads[0], x.dtype()));
@@ -112,7 +113,7 @@ struct NativeLayerNormBackward final : Node {
     std::int64_t rows = 0, D = 0;
     bool has_weight = false, has_bias = false;
     Shape param_shape;
-    std::vector<Tensor> apply(std::vector<Tensor>&& grads) override {
+    TensorList apply(TensorList&& grads) override {
         const Tensor x = input.unpack(*this);
         const Tensor w = has_weight ? weight.unpack(*this) : Tensor();
         const Tensor dy = contiguous(grads[0].dtype() == x.dtype() ? grads[0] : to_dtype(grads[0], x.dtype()));

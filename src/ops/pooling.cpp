@@ -20,6 +20,7 @@
 namespace descent {
 using autograd::make_node;
 using autograd::Node;
+using autograd::TensorList;
 using autograd::SavedTensor;
 
 namespace {
@@ -286,7 +287,7 @@ struct MaxPool2DWithIndicesBackward final : Node {
     PoolGeom geom{};
     Shape input_shape;
     DType dtype = kFloat32;
-    std::vector<Tensor> apply(std::vector<Tensor>&& grads) override {
+    TensorList apply(TensorList&& grads) override {
         const Tensor idx = indices.unpack(*this);
         const Tensor dy = contiguous(grads[0].dtype() == dtype ? grads[0] : to_dtype(grads[0], dtype));
         const PoolGeom& g = geom;
@@ -337,7 +338,7 @@ struct AvgPool2DBackward final : Node {
     AvgPool2dArgs args;
     Shape input_shape;
     DType dtype = kFloat32;
-    std::vector<Tensor> apply(std::vector<Tensor>&& grads) override {
+    TensorList apply(TensorList&& grads) override {
         const Tensor dy = contiguous(grads[0].dtype() == dtype ? grads[0] : to_dtype(grads[0], dtype));
         Tensor dx = Tensor::zeros(input_shape, {.dtype = dtype});
         const PoolGeom& g = geom;
@@ -369,7 +370,7 @@ struct AdaptiveAvgPool2DBackward final : Node {
     PoolGeom geom{};
     Shape input_shape;
     DType dtype = kFloat32;
-    std::vector<Tensor> apply(std::vector<Tensor>&& grads) override {
+    TensorList apply(TensorList&& grads) override {
         const Tensor dy = contiguous(grads[0].dtype() == dtype ? grads[0] : to_dtype(grads[0], dtype));
         Tensor dx = Tensor::zeros(input_shape, {.dtype = dtype});
         const PoolGeom& g = geom;

@@ -14,6 +14,7 @@
 namespace descent {
 using autograd::make_node;
 using autograd::Node;
+using autograd::TensorList;
 
 /// Marks the reduced dims; an empty list means all dims.
 kernels::DimMask reduced_dims(const Tensor& x, const Shape& dims, const char* op) {
@@ -39,7 +40,7 @@ Shape reduced_shape(const Shape& shape, const kernels::DimMask& reduce, bool kee
 namespace {
 struct SumBackward final : Node {
     Shape input_shape, kept_shape;  // kept_shape: the output with reduced dims as 1
-    std::vector<Tensor> apply(std::vector<Tensor>&& g) override {
+    TensorList apply(TensorList&& g) override {
         return {expand(reshape(g[0], kept_shape), input_shape)};
     }
     bool all_dims = false;  // torch names x.sum() SumBackward0 and x.sum(dims) SumBackward1

@@ -13,6 +13,7 @@
 namespace descent {
 using autograd::make_node;
 using autograd::Node;
+using autograd::TensorList;
 
 Shape broadcast_shapes(const Shape& a, const Shape& b, const char* op) {
     const std::size_t n = std::max(a.size(), b.size());
@@ -87,7 +88,7 @@ std::optional<Shape> view_strides(const Shape& old_shape, const Shape& old_strid
 struct ReshapeBackward final : Node {  // view, reshape, squeeze, unsqueeze, flatten
     Shape input_shape;
     std::string op_name;
-    std::vector<Tensor> apply(std::vector<Tensor>&& g) override { return {reshape(g[0], input_shape)}; }
+    TensorList apply(TensorList&& g) override { return {reshape(g[0], input_shape)}; }
     std::string name() const override { return op_name; }
 };
 
@@ -102,13 +103,13 @@ Tensor record_reshape(Tensor out, const Tensor& x, const char* name) {
 
 struct PermuteBackward final : Node {
     Shape inverse;
-    std::vector<Tensor> apply(std::vector<Tensor>&& g) override { return {permute(g[0], inverse)}; }
+    TensorList apply(TensorList&& g) override { return {permute(g[0], inverse)}; }
     std::string name() const override { return "PermuteBackward0"; }
 };
 
 struct ExpandBackward final : Node {
     Shape input_shape;
-    std::vector<Tensor> apply(std::vector<Tensor>&& g) override { return {sum_to(g[0], input_shape)}; }
+    TensorList apply(TensorList&& g) override { return {sum_to(g[0], input_shape)}; }
     std::string name() const override { return "ExpandBackward0"; }
 };
 
@@ -117,7 +118,7 @@ struct SliceBackward final : Node {
     Shape input_shape;
     std::int64_t dim = 0, start = 0, end = 0, step = 1;
     bool removes_dim = false;  // select
-    std::vector<Tensor> apply(std::vector<Tensor>&& g) override {
+    TensorList apply(TensorList&& g) override {
         Tensor grad = Tensor::zeros(input_shape, {.dtype = g[0].dtype()});
         Tensor part = slice(grad, dim, start, end, step);
         part.copy_(removes_dim ? unsqueeze(g[0], dim) : g[0]);
@@ -128,13 +129,13 @@ struct SliceBackward final : Node {
 
 struct IdentityBackward final : Node {  // contiguous, clone
     std::string op_name;
-    std::vector<Tensor> apply(std::vector<Tensor>&& g) override { return {g[0]}; }
+    TensorList apply(TensorList&& g) override { return {g[0]}; }
     std::string name() const override { return op_name; }
 };
 
 struct ToDtypeBackward final : Node {
     DType input_dtype{};
-    std::vector<Tensor> apply(std::vector<Tensor>&& g) override { return {to_dtype(g[0], input_dtype)}; }
+    TensorList apply(TensorList&& g) override { return {to_dtype(g[0], input_dtype)}; }
     std::string name() const override { return "ToCopyBackward0"; }
 };
 

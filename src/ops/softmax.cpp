@@ -14,6 +14,7 @@
 namespace descent {
 using autograd::make_node;
 using autograd::Node;
+using autograd::TensorList;
 using autograd::SavedTensor;
 
 namespace {
@@ -61,7 +62,7 @@ Tensor softmax_forward(const Tensor& x_in, std::int64_t dim) {
 struct SoftmaxBackward final : Node {
     SavedTensor result;
     std::int64_t dim = 0;
-    std::vector<Tensor> apply(std::vector<Tensor>&& g) override {
+    TensorList apply(TensorList&& g) override {
         const Tensor y = result.unpack(*this);
         return {mul(y, sub(g[0], sum(mul(g[0], y), {dim}, true)))};
     }
@@ -72,7 +73,7 @@ struct SoftmaxBackward final : Node {
 struct LogSoftmaxBackward final : Node {
     SavedTensor result;
     std::int64_t dim = 0;
-    std::vector<Tensor> apply(std::vector<Tensor>&& g) override {
+    TensorList apply(TensorList&& g) override {
         const Tensor y = result.unpack(*this);
         return {sub(g[0], mul(exp(y), sum(g[0], {dim}, true)))};
     }

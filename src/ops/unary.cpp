@@ -13,6 +13,7 @@
 namespace descent {
 using autograd::make_node;
 using autograd::Node;
+using autograd::TensorList;
 using autograd::SavedTensor;
 
 namespace {
@@ -81,41 +82,41 @@ Tensor record(Tensor out, const Tensor& input, const Tensor& to_save) {
 
 // ---- backward nodes --------------------------------------------------------------------------
 struct NegBackward final : Node {
-    std::vector<Tensor> apply(std::vector<Tensor>&& g) override { return {neg(g[0])}; }
+    TensorList apply(TensorList&& g) override { return {neg(g[0])}; }
     std::string name() const override { return "NegBackward0"; }
 };
 struct ExpBackward final : SavedOneNode<ExpBackward> {  // saved: result
-    std::vector<Tensor> apply(std::vector<Tensor>&& g) override { return {mul(g[0], saved.unpack(*this))}; }
+    TensorList apply(TensorList&& g) override { return {mul(g[0], saved.unpack(*this))}; }
     std::string name() const override { return "ExpBackward0"; }
 };
 struct LogBackward final : SavedOneNode<LogBackward> {  // saved: input
-    std::vector<Tensor> apply(std::vector<Tensor>&& g) override { return {div(g[0], saved.unpack(*this))}; }
+    TensorList apply(TensorList&& g) override { return {div(g[0], saved.unpack(*this))}; }
     std::string name() const override { return "LogBackward0"; }
 };
 struct SqrtBackward final : SavedOneNode<SqrtBackward> {  // saved: result; d sqrt(x) = 1 / (2 sqrt(x))
-    std::vector<Tensor> apply(std::vector<Tensor>&& g) override {
+    TensorList apply(TensorList&& g) override {
         return {div(g[0], mul(saved.unpack(*this), 2.0))};
     }
     std::string name() const override { return "SqrtBackward0"; }
 };
 struct AbsBackward final : SavedOneNode<AbsBackward> {  // saved: input; sign(0) = 0 as PyTorch
-    std::vector<Tensor> apply(std::vector<Tensor>&& g) override { return {mul(g[0], sign(saved.unpack(*this)))}; }
+    TensorList apply(TensorList&& g) override { return {mul(g[0], sign(saved.unpack(*this)))}; }
     std::string name() const override { return "AbsBackward0"; }
 };
 struct ZeroBackward final : Node {  // sign, round: piecewise constant
     std::string op_name;
-    std::vector<Tensor> apply(std::vector<Tensor>&& g) override { return {Tensor::zeros_like(g[0])}; }
+    TensorList apply(TensorList&& g) override { return {Tensor::zeros_like(g[0])}; }
     std::string name() const override { return op_name; }
 };
 struct SquareBackward final : SavedOneNode<SquareBackward> {  // saved: input
-    std::vector<Tensor> apply(std::vector<Tensor>&& g) override {
+    TensorList apply(TensorList&& g) override {
         return {mul(g[0], mul(saved.unpack(*this), 2.0))};
     }
     std::string name() const override { return "PowBackward0"; }
 };
 struct ClampBackward final : SavedOneNode<ClampBackward> {  // saved: input; passes where min <= x <= max
     std::optional<double> min, max;
-    std::vector<Tensor> apply(std::vector<Tensor>&& g) override {
+    TensorList apply(TensorList&& g) override {
         const Tensor x = saved.unpack(*this);
         const Tensor mask = float_map("clamp", x, [lo = min, hi = max](auto v) {
             using T = decltype(v);
@@ -133,7 +134,7 @@ Tensor grad_buffer(const Tensor& g, const Tensor& saved) {
 }
 
 struct ReluBackward final : SavedOneNode<ReluBackward> {  // saved: result
-    std::vector<Tensor> apply(std::vector<Tensor>&& g) override {
+    TensorList apply(TensorList&& g) override {
         const Tensor y = saved.unpack(*this);
         const Tensor gy = g[0].dtype() == y.dtype() ? std::move(g[0]) : to_dtype(g[0], y.dtype());
         Tensor out = grad_buffer(gy, y);
@@ -148,7 +149,7 @@ struct ReluBackward final : SavedOneNode<ReluBackward> {  // saved: result
 };
 struct LeakyReluBackward final : SavedOneNode<LeakyReluBackward> {  // saved: input
     double slope = 0.01;
-    std::vector<Tensor> apply(std::vector<Tensor>&& g) override {
+    TensorList apply(TensorList&& g) override {
         const Tensor x = saved.unpack(*this);
         return {visit_floating(x.dtype(), "leaky_relu", [&](auto tag) {
             using T = decltype(tag);
@@ -160,7 +161,7 @@ struct LeakyReluBackward final : SavedOneNode<LeakyReluBackward> {  // saved: in
     std::string name() const override { return "LeakyReluBackward0"; }
 };
 struct SigmoidBackward final : SavedOneNode<SigmoidBackward> {  // saved: result; σ' = σ(1 - σ)
-    std::vector<Tensor> apply(std::vector<Tensor>&& g) override {
+    TensorList apply(TensorList&& g) override {
         const Tensor y = saved.unpack(*this);
         const Tensor gy = g[0].dtype() == y.dtype() ? std::move(g[0]) : to_dtype(g[0], y.dtype());
         Tensor out = grad_buffer(gy, y);
@@ -173,7 +174,7 @@ struct SigmoidBackward final : SavedOneNode<SigmoidBackward> {  // saved: result
     std::string name() const override { return "SigmoidBackward0"; }
 };
 struct TanhBackward final : SavedOneNode<TanhBackward> {  // saved: result; tanh' = 1 - tanh²
-    std::vector<Tensor> apply(std::vector<Tensor>&& g) override {
+    TensorList apply(TensorList&& g) override {
         const Tensor y = saved.unpack(*this);
         const Tensor gy = g[0].dtype() == y.dtype() ? std::move(g[0]) : to_dtype(g[0], y.dtype());
         Tensor out = grad_buffer(gy, y);
@@ -187,7 +188,7 @@ struct TanhBackward final : SavedOneNode<TanhBackward> {  // saved: result; tanh
 };
 struct GeluBackward final : SavedOneNode<GeluBackward> {  // saved: input
     bool tanh_approx = false;
-    std::vector<Tensor> apply(std::vector<Tensor>&& g) override {
+    TensorList apply(TensorList&& g) override {
         const Tensor x = saved.unpack(*this);
         const bool approx = tanh_approx;
         return {visit_floating(x.dtype(), "gelu", [&](auto tag) {

@@ -18,7 +18,7 @@ namespace {
 // A node whose backward runs another backward (on a graph built beforehand), then passes 3·g on.
 struct NestedBackward final : autograd::Node {
     Tensor inner_loss;
-    std::vector<Tensor> apply(std::vector<Tensor>&& g) override {
+    autograd::TensorList apply(autograd::TensorList&& g) override {
         inner_loss.backward();
         return {mul(g[0], 3.0)};
     }

@@ -14,7 +14,7 @@ using namespace descent;
 namespace {
 // y = x, with a deliberately wrong backward: dx = 2 · dy.
 struct DoubledBackward final : autograd::Node {
-    std::vector<Tensor> apply(std::vector<Tensor>&& g) override { return {mul(g[0], 2.0)}; }
+    autograd::TensorList apply(autograd::TensorList&& g) override { return {mul(g[0], 2.0)}; }
     std::string name() const override { return "DoubledBackward"; }
 };
 Tensor wrong_identity(const Tensor& x) {
@@ -25,7 +25,7 @@ Tensor wrong_identity(const Tensor& x) {
 
 // y = x, with a backward returning a gradient of the wrong shape.
 struct WrongShapeBackward final : autograd::Node {
-    std::vector<Tensor> apply(std::vector<Tensor>&& g) override { return {sum(g[0])}; }
+    autograd::TensorList apply(autograd::TensorList&& g) override { return {sum(g[0])}; }
     std::string name() const override { return "WrongShapeBackward"; }
 };
 

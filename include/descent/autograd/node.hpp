@@ -3,6 +3,7 @@
 // the forward function and this node live side by side in src/ops/.
 #pragma once
 #include <cstdint>
+#include <initializer_list>
 #include <memory>
 #include <string>
 #include <vector>
@@ -21,34 +22,57 @@ struct Edge {
     bool valid() const { return fn != nullptr; }
 };
 
-/// A node's edges: up to kInline (nearly every op has ≤ 3 inputs) live inside the node, so
-/// recording an op allocates the node alone; more spill into a std::vector.
-class EdgeList {
+/// A list that keeps up to N elements inside itself and spills into a std::vector beyond
+/// that. Nearly every op has ≤ 3 inputs and 1 output, so a node's edges live inside the node
+/// (recording an op allocates the node alone) and the gradients a backward takes and returns
+/// live on the stack: a training step's backward allocates no lists.
+template <class T, std::size_t N>
+class InlineList {
 public:
-    static constexpr std::size_t kInline = 3;
-    EdgeList() = default;
-    EdgeList(const EdgeList&) = delete;
-    EdgeList& operator=(const EdgeList&) = delete;
+    static constexpr std::size_t kInline = N;
+    InlineList() = default;
+    explicit InlineList(std::size_t n) { resize(n); }
+    InlineList(std::initializer_list<T> values) {
+        reserve(values.size());
+        for (const T& v : values) push_back(v);
+    }
+    InlineList(InlineList&& other) noexcept { take(other); }
+    InlineList& operator=(InlineList&& other) noexcept {
+        if (this != &other) {
+            clear();
+            take(other);
+        }
+        return *this;
+    }
+    InlineList(const InlineList&) = delete;
+    InlineList& operator=(const InlineList&) = delete;
 
     std::size_t size() const { return spilled_ ? heap_.size() : size_; }
     bool empty() const { return size() == 0; }
-    Edge* begin() { return spilled_ ? heap_.data() : inline_; }
-    Edge* end() { return begin() + size(); }
-    const Edge* begin() const { return spilled_ ? heap_.data() : inline_; }
-    const Edge* end() const { return begin() + size(); }
-    Edge& operator[](std::size_t i) { return begin()[i]; }
-    const Edge& operator[](std::size_t i) const { return begin()[i]; }
+    T* begin() { return spilled_ ? heap_.data() : inline_; }
+    T* end() { return begin() + size(); }
+    const T* begin() const { return spilled_ ? heap_.data() : inline_; }
+    const T* end() const { return begin() + size(); }
+    T& operator[](std::size_t i) { return begin()[i]; }
+    const T& operator[](std::size_t i) const { return begin()[i]; }
     void reserve(std::size_t n) {
-        if (n > kInline) spill(n);
+        if (n > N) spill(n);
     }
-    void push_back(Edge e) {
-        if (!spilled_ && size_ == kInline) spill(kInline + 1);
-        if (spilled_) heap_.push_back(std::move(e));
-        else inline_[size_++] = std::move(e);
+    void push_back(T v) {
+        if (!spilled_ && size_ == N) spill(N + 1);
+        if (spilled_) heap_.push_back(std::move(v));
+        else inline_[size_++] = std::move(v);
     }
-    /// Drops every edge (and the nodes only they held).
+    /// Grows with default values or shrinks to n elements.
+    void resize(std::size_t n) {
+        if (n > N) spill(n);
+        if (spilled_) return heap_.resize(n);
+        for (std::size_t i = n; i < size_; ++i) inline_[i] = T{};
+        size_ = static_cast<std::uint32_t>(n);
+    }
+    /// Drops every element (and what only they held).
     void clear() {
-        for (std::size_t i = 0; i < size_; ++i) inline_[i] = Edge{};
+        for (std::size_t i = 0; i < size_; ++i) inline_[i] = T{};
         size_ = 0;
         heap_.clear();
     }
@@ -58,14 +82,32 @@ private:
         if (spilled_) return heap_.reserve(capacity);
         heap_.reserve(capacity);
         for (std::size_t i = 0; i < size_; ++i) heap_.push_back(std::move(inline_[i]));
+        for (std::size_t i = 0; i < size_; ++i) inline_[i] = T{};
         size_ = 0;
         spilled_ = true;
     }
-    Edge inline_[kInline];
-    std::uint32_t size_ = 0;  // edges in inline_ (0 once spilled)
+    // Called on an empty list; leaves `other` empty and usable.
+    void take(InlineList& other) {
+        spilled_ = other.spilled_;
+        if (spilled_) {
+            heap_ = std::move(other.heap_);
+            other.heap_.clear();
+        } else {
+            for (std::size_t i = 0; i < other.size_; ++i) inline_[i] = std::move(other.inline_[i]);
+            size_ = other.size_;
+        }
+        other.clear();
+        other.spilled_ = false;
+    }
+    T inline_[N];
+    std::uint32_t size_ = 0;  // elements in inline_ (0 once spilled)
     bool spilled_ = false;
-    std::vector<Edge> heap_;
+    std::vector<T> heap_;
 };
+
+using EdgeList = InlineList<Edge, 3>;
+/// The gradients a node's apply() takes (one per output) and returns (one per input).
+using TensorList = InlineList<Tensor, 3>;
 
 /// A tensor kept for backward, with the storage version at save time: unpacking
 /// after an in-place write is a clear error instead of a wrong gradient. It never
@@ -98,7 +140,7 @@ public:
     Node(const Node&) = delete;
     Node& operator=(const Node&) = delete;
 
-    virtual std::vector<Tensor> apply(std::vector<Tensor>&& grad_outputs) = 0;
+    virtual TensorList apply(TensorList&& grad_outputs) = 0;
     /// PyTorch's name of the backward node, e.g. "MulBackward0".
     virtual std::string name() const = 0;
     /// Frees what was saved for backward (called after backward unless retain_graph).
@@ -121,7 +163,7 @@ public:
 class AccumulateGrad final : public Node {
 public:
     explicit AccumulateGrad(std::shared_ptr<TensorImpl> leaf) : leaf_(std::move(leaf)) {}
-    std::vector<Tensor> apply(std::vector<Tensor>&& grad_outputs) override;
+    TensorList apply(TensorList&& grad_outputs) override;
     std::string name() const override { return "AccumulateGrad"; }
     bool releasable() const override { return false; }
     const std::shared_ptr<TensorImpl>& leaf() const { return leaf_; }
