@@ -27,6 +27,8 @@
 #include <unordered_map>
 #include <vector>
 
+#include "descent/core/pool_allocator.hpp"
+
 #if defined(__SANITIZE_ADDRESS__)
 #define DESCENT_NO_CACHE 1
 #elif defined(__has_feature)
@@ -87,12 +89,22 @@ void* map_segment(std::size_t size) {
 }
 #endif
 
+#ifndef DESCENT_NO_CACHE
+// The large pool's bookkeeping (its blocks and the nodes of its set and map) comes from the
+// small-object pool: a training step that splits and merges blocks makes no operator new call.
+Block* new_block(char* ptr, std::size_t size, bool free, Block* prev, Block* next) {
+    return new (PoolAllocator<Block>().allocate(1)) Block{ptr, size, free, prev, next};
+}
+void delete_block(Block* b) { PoolAllocator<Block>().deallocate(b, 1); }
+#endif
+
 struct Cache {
     std::mutex mutex;
     std::unordered_map<std::size_t, std::vector<void*>> small_free;
 #ifndef DESCENT_NO_CACHE
-    std::set<Block*, BySizeThenAddress> large_free;
-    std::unordered_map<void*, Block*> large_used;
+    std::set<Block*, BySizeThenAddress, PoolAllocator<Block*>> large_free;
+    std::unordered_map<void*, Block*, std::hash<void*>, std::equal_to<void*>, PoolAllocator<std::pair<void* const, Block*>>>
+        large_used;
     std::size_t largest_segment = 0;  // the largest segment ever mapped
 #endif
     AllocatorStats stats;
@@ -117,7 +129,7 @@ void release_free_segments(Cache& c, std::size_t target) {
         c.stats.bytes_reserved -= b->size;
         --c.stats.segments;
         ++c.stats.system_frees;
-        delete b;
+        delete_block(b);
     }
 }
 
@@ -130,7 +142,7 @@ void* allocate_large(Cache& c, std::size_t size) {
         c.stats.bytes_cached -= b->size;
         ++c.stats.cache_hits;
         if (b->size - size >= kMinSplitRest) {
-            Block* rest = new Block{b->ptr + size, b->size - size, true, b, b->next};
+            Block* rest = new_block(b->ptr + size, b->size - size, true, b, b->next);
             if (b->next) b->next->prev = rest;
             b->next = rest;
             b->size = size;
@@ -156,7 +168,7 @@ void* allocate_large(Cache& c, std::size_t size) {
     ++c.stats.system_allocations;
     c.stats.bytes_reserved += size;
     ++c.stats.segments;
-    Block* b = new Block{static_cast<char*>(p), size, false, nullptr, nullptr};
+    Block* b = new_block(static_cast<char*>(p), size, false, nullptr, nullptr);
     c.large_used.emplace(p, b);
     return p;
 }
@@ -173,7 +185,7 @@ void free_large(Cache& c, void* ptr) {
         b->size += n->size;
         b->next = n->next;
         if (b->next) b->next->prev = b;
-        delete n;
+        delete_block(n);
     }
     if (Block* p = b->prev; p && p->free) {
         c.large_free.erase(p);  // p's key changes: take it out before growing it
@@ -181,7 +193,7 @@ void free_large(Cache& c, void* ptr) {
         p->size += b->size;
         p->next = b->next;
         if (p->next) p->next->prev = p;
-        delete b;
+        delete_block(b);
         b = p;
     }
     c.large_free.insert(b);

@@ -143,7 +143,9 @@ Tensor sum_reduce(const Tensor& in, const DimMask& reduce, DType out_dtype) {
         } else if (Acc small[16]; detail::column_sums_small(p, reduced, outer, small)) {  // prefix, outer <= 16
             for (std::int64_t j = 0; j < outer; ++j) o[j] = static_cast<R>(small[j]);
         } else {  // prefix: out[j] = Σ_r in[r·outer + j]
-            std::vector<Acc> acc(static_cast<std::size_t>(outer), Acc(0));
+            // Scratch from the tensor cache: a bias gradient per step goes to the heap for none of it.
+            Tensor acc_tensor = Tensor::zeros({outer}, {.dtype = dtype_of<Acc>()});
+            Acc* acc = acc_tensor.data_ptr<Acc>();
             for (std::int64_t r = 0; r < reduced; ++r) {
                 const T* x = p + r * outer;
                 for (std::int64_t j = 0; j < outer; ++j) acc[j] += static_cast<Acc>(x[j]);

@@ -17,6 +17,7 @@
 
 #include "../kernels/gemm.hpp"
 #include "descent/autograd/node.hpp"
+#include "descent/core/small_vector.hpp"
 #include "descent/ops/shape.hpp"
 
 namespace descent {
@@ -103,18 +104,21 @@ void zero_outside(const ConvGeom& g, const ShiftedTap& t, T* row) {
 
 // The taps (ki, kj) in row order when flat_taps(g), else none. They do not depend on the channel
 // or the sample, so a convolution computes them once (per channel and sample they were ~1 % of
-// W3's step).
-std::vector<ShiftedTap> flat_tap_table(const ConvGeom& g) {
-    std::vector<ShiftedTap> taps;
-    if (flat_taps(g))
+// W3's step). Kernels up to 5×5 keep them on the stack: a training step allocates nothing here.
+using TapTable = SmallVector<ShiftedTap, 25>;
+TapTable flat_tap_table(const ConvGeom& g) {
+    TapTable taps;
+    if (flat_taps(g)) {
+        taps.reserve(static_cast<std::size_t>(g.kh * g.kw));
         for (std::int64_t ki = 0; ki < g.kh; ++ki)
             for (std::int64_t kj = 0; kj < g.kw; ++kj) taps.push_back(shifted_tap(g, ki, kj));
+    }
     return taps;
 }
 
 // visit(c, tap, row of col) for every channel and kernel tap, in col's row order.
 template <class T, class Visit>
-void for_each_flat_tap(const ConvGeom& g, const std::vector<ShiftedTap>& taps, T* col, Visit&& visit) {
+void for_each_flat_tap(const ConvGeom& g, const TapTable& taps, T* col, Visit&& visit) {
     const std::int64_t n = static_cast<std::int64_t>(taps.size());
     for (std::int64_t c = 0; c < g.Cg(); ++c)
         for (std::int64_t t = 0; t < n; ++t) visit(c, taps[t], col + (c * n + t) * g.P());
@@ -122,7 +126,7 @@ void for_each_flat_tap(const ConvGeom& g, const std::vector<ShiftedTap>& taps, T
 
 // col [K, P] from x [Cg, H, W] (one sample, one group); out-of-image taps are 0. taps: flat_tap_table(g).
 template <class T>
-void im2col(const T* x, const ConvGeom& g, const std::vector<ShiftedTap>& taps, T* col) {
+void im2col(const T* x, const ConvGeom& g, const TapTable& taps, T* col) {
     const std::int64_t P = g.P();
     if (!taps.empty()) {
         for_each_flat_tap(g, taps, col, [&](std::int64_t c, const ShiftedTap& t, T* row) {
@@ -165,7 +169,7 @@ void im2col(const T* x, const ConvGeom& g, const std::vector<ShiftedTap>& taps, 
 // With flat taps the scratch col is zeroed where taps fall outside the image (their gradient
 // is discarded), then each row is added to dx with one flat loop.
 template <class T>
-void col2im_add(T* col, const ConvGeom& g, const std::vector<ShiftedTap>& taps, T* dx) {
+void col2im_add(T* col, const ConvGeom& g, const TapTable& taps, T* dx) {
     const std::int64_t P = g.P();
     if (!taps.empty()) {
         for_each_flat_tap(g, taps, col, [&](std::int64_t c, const ShiftedTap& t, T* row) {
@@ -202,7 +206,7 @@ void conv_forward(const T* x, const T* w, const T* b, const ConvGeom& g, T* y) {
     const int threads = thread_count(g);
     Tensor scratch;
     if (!g.direct()) scratch = make_tensor({threads, K * P}, dtype_of<T>());
-    const std::vector<ShiftedTap> taps = flat_tap_table(g);
+    const TapTable taps = flat_tap_table(g);
 #pragma omp parallel num_threads(threads)
     {
         T* col = scratch.defined() ? scratch.data_ptr<T>() + omp_get_thread_num() * K * P : nullptr;
@@ -247,19 +251,20 @@ void conv_backward(const T* x, const T* w, const T* dy, const ConvGeom& g, T* dx
     const std::int64_t K = g.K(), P = g.P(), Og = g.Og(), Cg = g.Cg();
     const int threads = thread_count(g);
     Tensor scratch, dw_parts;
-    std::vector<double> db_parts(db ? static_cast<std::size_t>(threads * g.O) : 0, 0.0);
+    // Per-thread bias sums in double, from the tensor cache like the other scratch.
+    Tensor db_parts = db ? Tensor::zeros({threads, g.O}, {.dtype = kFloat64}) : Tensor();
     if (!g.direct() && (dx || dw)) scratch = make_tensor({threads, K * P}, dtype_of<T>());
     if (dw) {
         dw_parts = make_tensor({threads, g.O * K}, dtype_of<T>());
         std::fill_n(dw_parts.data_ptr<T>(), threads * g.O * K, T(0));
     }
-    const std::vector<ShiftedTap> taps = flat_tap_table(g);
+    const TapTable taps = flat_tap_table(g);
 #pragma omp parallel num_threads(threads)
     {
         const int t = omp_get_thread_num();
         T* col = scratch.defined() ? scratch.data_ptr<T>() + t * K * P : nullptr;
         T* dw_t = dw ? dw_parts.data_ptr<T>() + t * g.O * K : nullptr;
-        double* db_t = db ? db_parts.data() + t * g.O : nullptr;
+        double* db_t = db ? db_parts.data_ptr<double>() + t * g.O : nullptr;
 #pragma omp for schedule(static)
         for (std::int64_t n = 0; n < g.N; ++n) {
             if (db_t)
@@ -294,12 +299,14 @@ void conv_backward(const T* x, const T* w, const T* dy, const ConvGeom& g, T* dx
         for (int t = 1; t < threads; ++t)
             for (std::int64_t i = 0; i < g.O * K; ++i) dw[i] += parts[t * g.O * K + i];
     }
-    if (db)
+    if (db) {
+        const double* sums = db_parts.data_ptr<double>();
         for (std::int64_t o = 0; o < g.O; ++o) {
             double s = 0;
-            for (int t = 0; t < threads; ++t) s += db_parts[t * g.O + o];
+            for (int t = 0; t < threads; ++t) s += sums[t * g.O + o];
             db[o] = static_cast<T>(s);
         }
+    }
 }
 
 struct ConvolutionBackward final : Node {
