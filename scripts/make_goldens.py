@@ -587,6 +587,20 @@ def cnn():
     both(fam, "max_pool2d_with_indices", "k3s2", [In([2, 2, 5, 5])], lambda x, c: mp(x, c, True),
          {"kernel": [3, 3], "stride": [2, 2], "padding": [1, 1]})
 
+    # descent's fused conv2d_max_pool2d against PyTorch's two ops in turn: ties in the pooled
+    # windows (integer inputs and weights) check that the first maximum is chosen.
+    def conv_mp(x, c):
+        return mp([conv(x, c)], c["pool"])
+    both(fam, "conv2d_max_pool2d", "same_k2", [In([3, 2, 5, 7]), In([4, 2, 3, 3]), In([4])], conv_mp,
+         {"padding": [1, 1], "pool": {"kernel": [2, 2]}})
+    both(fam, "conv2d_max_pool2d", "groups_stride_no_bias", [In([2, 4, 6, 6]), In([6, 2, 3, 2])], conv_mp,
+         {"stride": [1, 2], "groups": 2, "pool": {"kernel": [2, 1]}})
+    both(fam, "conv2d_max_pool2d", "ties", [In([2, 1, 4, 4], kind="ints", lo=0, hi=2),
+                                            In([2, 1, 1, 1], kind="ints", lo=1, hi=2)], conv_mp,
+         {"pool": {"kernel": [2, 2]}})
+    both(fam, "conv2d_max_pool2d", "overlapping", [In([1, 2, 6, 6]), In([3, 2, 3, 3]), In([3])], conv_mp,
+         {"padding": [1, 1], "pool": {"kernel": [3, 3], "stride": [2, 2], "padding": [1, 1]}})
+
     def ap(x, c):
         return F.avg_pool2d(x[0], c["kernel"], stride=c.get("stride"), padding=c.get("padding", 0),
                             ceil_mode=c.get("ceil_mode", False), count_include_pad=c.get("count_include_pad", True),

@@ -26,7 +26,9 @@ void pool_free(void* ptr, std::size_t) noexcept { ::operator delete(ptr); }
 #else
 namespace {
 constexpr std::size_t kGranule = 16;
-constexpr std::size_t kMaxPooled = 512;
+// Autograd nodes up to 1 KiB come from the lists (the convolution + max-pool node, with both
+// geometries, is over 512 bytes).
+constexpr std::size_t kMaxPooled = 1024;
 constexpr std::size_t kClasses = kMaxPooled / kGranule;
 constexpr std::size_t kMaxPerClass = 1024;
 

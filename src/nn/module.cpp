@@ -15,6 +15,7 @@
 
 #include "descent/autograd/grad_mode.hpp"
 #include "descent/nn/activation.hpp"
+#include "descent/nn/conv.hpp"
 #include "descent/nn/pooling.hpp"
 #include "descent/ops/shape.hpp"
 
@@ -294,12 +295,40 @@ namespace {
 bool pools_after_relu(const Module& first, const Module& second) {
     return typeid(first) == typeid(ReLU) && typeid(second) == typeid(MaxPool2d);
 }
+
+// Conv2d then MaxPool2d (so also Conv2d → ReLU → MaxPool2d, reordered as above) run as one op,
+// conv2d_max_pool2d, with the same values and gradients: each sample's convolution output is
+// pooled while it is in cache, and the whole output is never stored (W3's first one is 12.8 MB a
+// batch, written and read back twice a step). Exact library types only, as above.
+bool pools_after_conv(const Module& first, const Module& second) {
+    return typeid(first) == typeid(Conv2d) && typeid(second) == typeid(MaxPool2d);
+}
+
+Tensor conv_then_pool(const Module& conv_module, const Module& pool_module, const Tensor& x) {
+    const auto& conv = static_cast<const Conv2d&>(conv_module);
+    const auto& pool = static_cast<const MaxPool2d&>(pool_module);
+    return conv2d_max_pool2d(x, conv.weight, conv.bias,
+                             {.stride = conv.options.stride, .padding = conv.options.padding,
+                              .dilation = conv.options.dilation, .groups = conv.options.groups},
+                             pool.kernel_size, pool.options);
+}
 }  // namespace
 
 Tensor Sequential::forward(const Tensor& input) {
     Tensor x = input;
-    for (std::size_t i = 0; i < modules_.size(); ++i) {
-        if (i + 1 < modules_.size() && pools_after_relu(*modules_[i], *modules_[i + 1])) {
+    const std::size_t n = modules_.size();
+    for (std::size_t i = 0; i < n; ++i) {
+        if (i + 1 < n && pools_after_conv(*modules_[i], *modules_[i + 1])) {
+            x = conv_then_pool(*modules_[i], *modules_[i + 1], x);
+            ++i;
+            continue;
+        }
+        if (i + 2 < n && typeid(*modules_[i]) == typeid(Conv2d) && pools_after_relu(*modules_[i + 1], *modules_[i + 2])) {
+            x = modules_[i + 1]->forward(conv_then_pool(*modules_[i], *modules_[i + 2], x));
+            i += 2;
+            continue;
+        }
+        if (i + 1 < n && pools_after_relu(*modules_[i], *modules_[i + 1])) {
             x = modules_[i]->forward(modules_[i + 1]->forward(x));
             ++i;
             continue;

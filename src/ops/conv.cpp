@@ -18,7 +18,9 @@
 #include "../kernels/gemm.hpp"
 #include "descent/autograd/node.hpp"
 #include "descent/core/small_vector.hpp"
+#include "descent/ops/pooling.hpp"
 #include "descent/ops/shape.hpp"
+#include "pool_kernels.hpp"
 
 namespace descent {
 using autograd::make_node;
@@ -200,32 +202,41 @@ int thread_count(const ConvGeom& g) {
     return g.N > 1 && g.macs() >= kParallelMacs ? std::min<int>(omp_get_max_threads(), static_cast<int>(g.N)) : 1;
 }
 
+// y_n [O, P] for one sample x_n [C, H, W]; col: this thread's [K, P] scratch (unused when direct).
 template <class T>
-void conv_forward(const T* x, const T* w, const T* b, const ConvGeom& g, T* y) {
+void conv_forward_sample(const T* xn, const T* w, const T* b, const ConvGeom& g, const TapTable& taps, T* col, T* yn) {
     const std::int64_t K = g.K(), P = g.P(), Og = g.Og(), Cg = g.Cg();
+    for (std::int64_t gi = 0; gi < g.G; ++gi) {
+        const T* xg = xn + gi * Cg * g.H * g.W;
+        if (!g.direct()) im2col(xg, g, taps, col);
+        kernels::gemm<T>(false, false, Og, P, K, T(1), w + gi * Og * K, K, g.direct() ? xg : col, P, T(0),
+                         yn + gi * Og * P, P);
+    }
+    if (b)
+        for (std::int64_t o = 0; o < g.O; ++o) {
+            T* row = yn + o * P;
+            const T bo = b[o];
+            for (std::int64_t p = 0; p < P; ++p) row[p] += bo;
+        }
+}
+
+// Samples in parallel: emit(n, y_n) gets each sample's output [O, P], computed into y_n(n, thread).
+template <class T, class OutputOf, class Emit>
+void conv_forward(const T* x, const T* w, const T* b, const ConvGeom& g, OutputOf&& y_n, Emit&& emit) {
+    const std::int64_t K = g.K(), P = g.P();
     const int threads = thread_count(g);
     Tensor scratch;
     if (!g.direct()) scratch = make_tensor({threads, K * P}, dtype_of<T>());
     const TapTable taps = flat_tap_table(g);
 #pragma omp parallel num_threads(threads)
     {
-        T* col = scratch.defined() ? scratch.data_ptr<T>() + omp_get_thread_num() * K * P : nullptr;
+        const int t = omp_get_thread_num();
+        T* col = scratch.defined() ? scratch.data_ptr<T>() + t * K * P : nullptr;
 #pragma omp for schedule(static)
         for (std::int64_t n = 0; n < g.N; ++n) {
-            const T* xn = x + n * g.C * g.H * g.W;
-            T* yn = y + n * g.O * P;
-            for (std::int64_t gi = 0; gi < g.G; ++gi) {
-                const T* xg = xn + gi * Cg * g.H * g.W;
-                if (!g.direct()) im2col(xg, g, taps, col);
-                kernels::gemm<T>(false, false, Og, P, K, T(1), w + gi * Og * K, K, g.direct() ? xg : col, P, T(0),
-                                 yn + gi * Og * P, P);
-            }
-            if (b)
-                for (std::int64_t o = 0; o < g.O; ++o) {
-                    T* row = yn + o * P;
-                    const T bo = b[o];
-                    for (std::int64_t p = 0; p < P; ++p) row[p] += bo;
-                }
+            T* yn = y_n(n, t);
+            conv_forward_sample(x + n * g.C * g.H * g.W, w, b, g, taps, col, yn);
+            emit(n, yn);
         }
     }
 }
@@ -246,8 +257,10 @@ T row_sum(const T* row, std::int64_t P) {
 // dx, dw and db (each if non-null) from dy; dx and db are written, dw overwritten. db's rows are
 // summed per sample while that sample's dy is in cache for the dw product (in T per row, across
 // samples in double).
-template <class T>
-void conv_backward(const T* x, const T* w, const T* dy, const ConvGeom& g, T* dx, T* dw, T* db) {
+// dy_of(n, thread) gives sample n's output gradient [O, P] (a slice of dy, or one built in the
+// thread's buffer).
+template <class T, class DyOf>
+void conv_backward(const T* x, const T* w, DyOf&& dy_of, const ConvGeom& g, T* dx, T* dw, T* db) {
     const std::int64_t K = g.K(), P = g.P(), Og = g.Og(), Cg = g.Cg();
     const int threads = thread_count(g);
     Tensor scratch, dw_parts;
@@ -267,11 +280,12 @@ void conv_backward(const T* x, const T* w, const T* dy, const ConvGeom& g, T* dx
         double* db_t = db ? db_parts.data_ptr<double>() + t * g.O : nullptr;
 #pragma omp for schedule(static)
         for (std::int64_t n = 0; n < g.N; ++n) {
+            const T* dyn = dy_of(n, t);
             if (db_t)
-                for (std::int64_t o = 0; o < g.O; ++o) db_t[o] += row_sum(dy + (n * g.O + o) * P, P);
+                for (std::int64_t o = 0; o < g.O; ++o) db_t[o] += row_sum(dyn + o * P, P);
             for (std::int64_t gi = 0; gi < g.G; ++gi) {
                 const std::int64_t in_off = (n * g.C + gi * Cg) * g.H * g.W;
-                const T* dyg = dy + (n * g.O + gi * Og) * P;
+                const T* dyg = dyn + gi * Og * P;
                 const T* wg = w + gi * Og * K;
                 if (dw) {
                     const T* cols = x + in_off;
@@ -324,7 +338,10 @@ struct ConvolutionBackward final : Node {
         if (need_b) gb = make_tensor({geom.O}, w.dtype());
         visit_floating(w.dtype(), "conv2d", [&](auto tag) {
             using T = decltype(tag);
-            conv_backward<T>(need_w ? x.data_ptr<T>() : nullptr, w.data_ptr<T>(), dy.data_ptr<T>(), geom,
+            const T* d = dy.data_ptr<T>();
+            const std::int64_t per_sample = geom.O * geom.P();
+            conv_backward<T>(need_w ? x.data_ptr<T>() : nullptr, w.data_ptr<T>(),
+                             [&](std::int64_t n, int) { return d + n * per_sample; }, geom,
                              need_x ? gx.data_ptr<T>() : nullptr, need_w ? gw.data_ptr<T>() : nullptr,
                              need_b ? gb.data_ptr<T>() : nullptr);
         });
@@ -332,6 +349,47 @@ struct ConvolutionBackward final : Node {
     }
     void release_saved() override { input.reset(), weight.reset(); }
     std::string name() const override { return "ConvolutionBackward0"; }
+};
+
+// max_pool2d(conv2d(x)) done sample by sample (conv2d_max_pool2d): the backward rebuilds each
+// sample's convolution gradient from the pooled one in a per-thread buffer, still in cache, and
+// hands it to the convolution's backward; the convolution's output and its gradient never exist
+// whole.
+struct ConvolutionMaxPoolBackward final : Node {
+    SavedTensor input, weight, indices;  // contiguous [N, C, H, W], [O, C/G, kh, kw]; int64 [N, O, PH, PW]
+    ConvGeom geom{};
+    detail::PoolGeom pool{};  // one sample's pooling: O planes of OH × OW
+    bool has_bias = false;
+    TensorList apply(TensorList&& grads) override {
+        const bool need_x = needs_input_grad(0), need_w = needs_input_grad(1), need_b = has_bias && needs_input_grad(2);
+        const Tensor w = weight.unpack(*this);
+        const Tensor x = need_w ? input.unpack(*this) : Tensor();
+        const Tensor idx = indices.unpack(*this);
+        const Tensor dy = contiguous(grads[0].dtype() == w.dtype() ? grads[0] : to_dtype(grads[0], w.dtype()));
+        Tensor gx, gw, gb;
+        if (need_x) gx = make_tensor({geom.N, geom.C, geom.H, geom.W}, w.dtype());
+        if (need_w) gw = make_tensor(w.shape(), w.dtype());
+        if (need_b) gb = make_tensor({geom.O}, w.dtype());
+        const std::int64_t conv_per_sample = geom.O * geom.P(), pooled_per_sample = geom.O * pool.OH * pool.OW;
+        const Tensor buffers = make_tensor({thread_count(geom), conv_per_sample}, w.dtype());
+        visit_floating(w.dtype(), "conv2d", [&](auto tag) {
+            using T = decltype(tag);
+            const T* d = dy.data_ptr<T>();
+            const std::int64_t* ix = idx.data_ptr<std::int64_t>();
+            T* buf = buffers.data_ptr<T>();
+            auto dy_of = [&](std::int64_t n, int t) {
+                T* dn = buf + t * conv_per_sample;
+                detail::max_pool_backward_disjoint<T>(d + n * pooled_per_sample, ix + n * pooled_per_sample, pool, dn);
+                return static_cast<const T*>(dn);
+            };
+            conv_backward<T>(need_w ? x.data_ptr<T>() : nullptr, w.data_ptr<T>(), dy_of, geom,
+                             need_x ? gx.data_ptr<T>() : nullptr, need_w ? gw.data_ptr<T>() : nullptr,
+                             need_b ? gb.data_ptr<T>() : nullptr);
+        });
+        return {gx, gw, gb};
+    }
+    void release_saved() override { input.reset(), weight.reset(), indices.reset(); }
+    std::string name() const override { return "ConvolutionMaxPool2DBackward"; }
 };
 
 ConvGeom check_conv(const Tensor& x, const Tensor& w, const Tensor& b, const Conv2dArgs& a) {
@@ -388,14 +446,58 @@ Tensor conv2d(const Tensor& input, const Tensor& weight, const Tensor& bias, con
     if (out.numel() > 0)
         visit_floating(x.dtype(), "conv2d", [&](auto tag) {
             using T = decltype(tag);
+            T* y = out.data_ptr<T>();
+            const std::int64_t per_sample = g.O * g.P();
             conv_forward<T>(x.data_ptr<T>(), w.data_ptr<T>(), b.defined() ? b.data_ptr<T>() : nullptr, g,
-                            out.data_ptr<T>());
+                            [&](std::int64_t n, int) { return y + n * per_sample; }, [](std::int64_t, T*) {});
         });
     if (auto node = make_node<ConvolutionBackward>({&input, &weight, &bias})) {
         // The weight gradient needs x; w is always kept (a parameter: no copy, and its dtype drives backward).
         if (node->needs_input_grad(1)) node->input = SavedTensor(x);
         node->weight = SavedTensor(w);
         node->geom = g;
+        node->has_bias = bias.defined();
+        autograd::set_history(out, node);
+    }
+    return out;
+}
+
+Tensor conv2d_max_pool2d(const Tensor& input, const Tensor& weight, const Tensor& bias, const Conv2dArgs& conv_args,
+                         Size2 pool_kernel, const MaxPool2dArgs& pool_args) {
+    auto composed = [&] { return max_pool2d(conv2d(input, weight, bias, conv_args), pool_kernel, pool_args); };
+    if (!input.defined() || input.dim() != 4) return composed();
+    const ConvGeom g = check_conv(input, weight, bias, conv_args);
+    if (g.N == 0 || g.O == 0) return composed();
+    // One sample's pooling: its O planes. Overlapping or padded windows take the composed ops.
+    const detail::PoolGeom pool = detail::pool_geom({g.O, g.OH, g.OW}, pool_kernel, pool_args.stride, pool_args.padding,
+                                                    pool_args.dilation, pool_args.ceil_mode, "max_pool2d");
+    if (!detail::windows_are_disjoint(pool)) return composed();
+    const Tensor x = contiguous(input.detach());
+    const Tensor w = contiguous(weight.detach());
+    const Tensor b = bias.defined() ? contiguous(bias.detach()) : Tensor();
+    const std::int64_t pooled_per_sample = g.O * pool.OH * pool.OW;
+    Tensor out = make_tensor({g.N, g.O, pool.OH, pool.OW}, x.dtype());
+    auto node = make_node<ConvolutionMaxPoolBackward>({&input, &weight, &bias});
+    Tensor idx = node ? make_tensor(out.shape(), kInt64) : Tensor();
+    const Tensor conv_out = make_tensor({thread_count(g), g.O * g.P()}, x.dtype());  // one sample per thread
+    visit_floating(x.dtype(), "conv2d", [&](auto tag) {
+        using T = decltype(tag);
+        T* y = out.data_ptr<T>();
+        T* conv_buf = conv_out.data_ptr<T>();
+        std::int64_t* ix = idx.defined() ? idx.data_ptr<std::int64_t>() : nullptr;
+        conv_forward<T>(
+            x.data_ptr<T>(), w.data_ptr<T>(), b.defined() ? b.data_ptr<T>() : nullptr, g,
+            [&](std::int64_t, int t) { return conv_buf + t * g.O * g.P(); },
+            [&](std::int64_t n, T* yn) {
+                detail::max_pool_forward<T>(yn, pool, y + n * pooled_per_sample, ix ? ix + n * pooled_per_sample : nullptr);
+            });
+    });
+    if (node) {
+        if (node->needs_input_grad(1)) node->input = SavedTensor(x);
+        node->weight = SavedTensor(w);
+        node->indices = SavedTensor(idx);
+        node->geom = g;
+        node->pool = pool;
         node->has_bias = bias.defined();
         autograd::set_history(out, node);
     }

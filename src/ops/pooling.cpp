@@ -16,6 +16,7 @@
 #include "descent/autograd/node.hpp"
 #include "descent/ops/shape.hpp"
 #include "../kernels/cpu.hpp"
+#include "pool_kernels.hpp"
 
 namespace descent {
 using autograd::make_node;
@@ -30,11 +31,7 @@ constexpr std::int64_t kParallelElements = 1 << 16;
 
 int pool_threads(std::int64_t work) { return work >= kParallelElements ? omp_get_max_threads() : 1; }
 
-struct PoolGeom {
-    std::int64_t planes, H, W, OH, OW;
-    std::int64_t kh, kw, sh, sw, ph, pw, dh, dw;
-    Shape out_shape;
-};
+using detail::PoolGeom;
 
 std::int64_t floor_div(std::int64_t a, std::int64_t b) { return a >= 0 ? a / b : -((-a + b - 1) / b); }
 
@@ -56,8 +53,10 @@ void check_input(const Tensor& x, const char* op) {
                       shape_str(x.shape()));
 }
 
-PoolGeom pool_geom(const Tensor& x, Size2 k, Size2 stride, Size2 pad, Size2 dil, bool ceil_mode, const char* op) {
-    check_input(x, op);
+}  // namespace
+
+PoolGeom detail::pool_geom(const Shape& shape, Size2 k, Size2 stride, Size2 pad, Size2 dil, bool ceil_mode,
+                           const char* op) {
     if (stride.h == 0 && stride.w == 0) stride = k;
     DESCENT_CHECK(k.h > 0 && k.w > 0, op, ": kernel size must be positive, got ", size2_str(k));
     DESCENT_CHECK(stride.h > 0 && stride.w > 0, op, ": stride must be positive, got ", size2_str(stride));
@@ -66,19 +65,33 @@ PoolGeom pool_geom(const Tensor& x, Size2 k, Size2 stride, Size2 pad, Size2 dil,
                   ": padding must be between 0 and half the kernel size, got padding ", size2_str(pad),
                   " for kernel size ", size2_str(k));
     PoolGeom g{};
-    g.H = x.size(-2), g.W = x.size(-1);
-    g.planes = x.numel() / (g.H * g.W);
+    const std::size_t nd = shape.size();
+    g.H = shape[nd - 2], g.W = shape[nd - 1];
+    g.planes = 1;
+    for (std::size_t d = 0; d + 2 < nd; ++d) g.planes *= shape[d];
     g.kh = k.h, g.kw = k.w, g.sh = stride.h, g.sw = stride.w, g.ph = pad.h, g.pw = pad.w, g.dh = dil.h, g.dw = dil.w;
     g.OH = pooled_size(g.H, g.kh, g.ph, g.sh, g.dh, ceil_mode);
     g.OW = pooled_size(g.W, g.kw, g.pw, g.sw, g.dw, ceil_mode);
-    DESCENT_CHECK(g.OH >= 1 && g.OW >= 1, op, ": input of shape ", shape_str(x.shape()), " gives output size ", g.OH,
+    DESCENT_CHECK(g.OH >= 1 && g.OW >= 1, op, ": input of shape ", shape_str(shape), " gives output size ", g.OH,
                   " x ", g.OW, " with kernel ", size2_str(k), ", stride ", size2_str(stride), ", padding ",
                   size2_str(pad), ", dilation ", size2_str(dil), ": the output is too small (kernel larger than the "
                   "padded input?)");
-    g.out_shape = x.shape();
-    g.out_shape[g.out_shape.size() - 2] = g.OH;
-    g.out_shape[g.out_shape.size() - 1] = g.OW;
+    g.out_shape = shape;
+    g.out_shape[nd - 2] = g.OH;
+    g.out_shape[nd - 1] = g.OW;
     return g;
+}
+
+bool detail::windows_are_disjoint(const PoolGeom& g) {
+    return g.ph == 0 && g.pw == 0 && g.dh == 1 && g.dw == 1 && g.sh == g.kh && g.sw == g.kw && g.OH * g.sh <= g.H &&
+           g.OW * g.sw <= g.W;
+}
+
+namespace {
+
+PoolGeom pool_geom(const Tensor& x, Size2 k, Size2 stride, Size2 pad, Size2 dil, bool ceil_mode, const char* op) {
+    check_input(x, op);
+    return detail::pool_geom(x.shape(), k, stride, pad, dil, ceil_mode, op);
 }
 
 // ---- max ----------------------------------------------------------------------------------
@@ -219,7 +232,7 @@ __attribute__((target("avx2"))) void max_pool_2x2_stride2_avx2(const float* x, c
 }
 
 template <class T>
-void max_pool_forward(const T* x, const PoolGeom& geom, T* y, std::int64_t* idx) {
+void max_pool_planes(const T* x, const PoolGeom& geom, T* y, std::int64_t* idx) {
     const PoolGeom g = geom;  // a local copy: stores through idx cannot alias it
     const bool full_windows = g.ph == 0 && g.pw == 0 && g.dh == 1 && g.dw == 1 && g.kh == g.kw &&
                               (g.OH - 1) * g.sh + g.kh <= g.H && (g.OW - 1) * g.sw + g.kw <= g.W;
@@ -294,8 +307,7 @@ struct MaxPool2DWithIndicesBackward final : Node {
         // Windows that tile the input without overlap or padding (kernel = stride, the usual 2×2/2):
         // every input element lies in at most one window, so dx is written in one pass, window by
         // window, instead of zero-filled and then scattered into.
-        const bool disjoint = g.ph == 0 && g.pw == 0 && g.dh == 1 && g.dw == 1 && g.sh == g.kh && g.sw == g.kw &&
-                              g.OH * g.sh <= g.H && g.OW * g.sw <= g.W;
+        const bool disjoint = detail::windows_are_disjoint(g);
         Tensor dx = disjoint ? make_tensor(input_shape, dtype) : Tensor::zeros(input_shape, {.dtype = dtype});
         visit_floating(dtype, "max_pool2d", [&](auto tag) {
             using T = decltype(tag);
@@ -398,6 +410,19 @@ struct AdaptiveAvgPool2DBackward final : Node {
 
 }  // namespace
 
+template <class T>
+void detail::max_pool_forward(const T* x, const PoolGeom& g, T* y, std::int64_t* idx) {
+    max_pool_planes<T>(x, g, y, idx);
+}
+template <class T>
+void detail::max_pool_backward_disjoint(const T* dy, const std::int64_t* idx, const PoolGeom& g, T* dx) {
+    disjoint_windows_backward<T>(dy, idx, g, dx);
+}
+template void detail::max_pool_forward<float>(const float*, const PoolGeom&, float*, std::int64_t*);
+template void detail::max_pool_forward<double>(const double*, const PoolGeom&, double*, std::int64_t*);
+template void detail::max_pool_backward_disjoint<float>(const float*, const std::int64_t*, const PoolGeom&, float*);
+template void detail::max_pool_backward_disjoint<double>(const double*, const std::int64_t*, const PoolGeom&, double*);
+
 namespace {
 // The indices are computed only when asked for or when backward will need them: evaluation
 // under NoGradGuard writes no int64 per output (at batch 1000 after conv1, 50 MB not written).
@@ -410,7 +435,7 @@ ValuesIndices max_pool2d_impl(const Tensor& input, Size2 kernel_size, const MaxP
     Tensor idx = want_indices || node ? make_tensor(g.out_shape, kInt64) : Tensor();
     visit_floating(x.dtype(), "max_pool2d", [&](auto tag) {
         using T = decltype(tag);
-        max_pool_forward<T>(x.data_ptr<T>(), g, out.data_ptr<T>(), idx.defined() ? idx.data_ptr<std::int64_t>() : nullptr);
+        max_pool_planes<T>(x.data_ptr<T>(), g, out.data_ptr<T>(), idx.defined() ? idx.data_ptr<std::int64_t>() : nullptr);
     });
     if (node) {
         node->indices = SavedTensor(idx);

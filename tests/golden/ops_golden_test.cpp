@@ -214,6 +214,13 @@ const Dispatch& ops() {
         t["max_pool2d"] = [](const X& x, const json& c) -> V {
             return {dc::max_pool2d(x[0], size2(c, "kernel", 0), max_pool_args(c))};
         };
+        t["conv2d_max_pool2d"] = [](const X& x, const json& c) -> V {
+            const dc::Conv2dArgs args{.stride = size2(c, "stride", 1), .padding = size2(c, "padding", 0),
+                                      .dilation = size2(c, "dilation", 1), .groups = c.value("groups", std::int64_t{1})};
+            const json& pool = c.at("pool");
+            return {dc::conv2d_max_pool2d(x[0], x[1], x.size() > 2 ? x[2] : Tensor(), args, size2(pool, "kernel", 0),
+                                          max_pool_args(pool))};
+        };
         t["max_pool2d_with_indices"] = [](const X& x, const json& c) -> V {
             auto r = dc::max_pool2d_with_indices(x[0], size2(c, "kernel", 0), max_pool_args(c));
             return {r.values, r.indices};
@@ -301,7 +308,7 @@ OpTol tolerance(const std::string& op) {
     if (op == "max_pool2d" || op == "max_pool2d_with_indices" || op == "dropout2d")
         return {kExact, kSum32, kExact, kSum64};  // picks or scales values; gradients of overlapping windows sum
     if (op == "batch_norm" || op == "layer_norm") return {kShift32, kShift32, kShift64, kShift64};  // x − mean, 1/√var
-    static const std::set<std::string> sums = {"sum", "mean", "sum_to", "matmul", "mm", "linear", "conv2d",
+    static const std::set<std::string> sums = {"sum", "mean", "sum_to", "matmul", "mm", "linear", "conv2d", "conv2d_max_pool2d",
                                                "avg_pool2d", "adaptive_avg_pool2d"};
     if (sums.count(op)) return {kSum32, kSum32, kSum64, kSum64};
     throw std::runtime_error("no tolerance set for op " + op);

@@ -394,5 +394,72 @@ TEST(Sequential, ReluThenMaxPoolMatchesTheLiteralOrderOverlappingPadded) {
     expect_same_as_relu_then_pool(3, {.stride = 2, .padding = 1, .ceil_mode = true});
 }
 
+// Sequential runs Conv2d → [ReLU →] MaxPool2d as one op, conv2d_max_pool2d, sample by sample.
+// That must not be observable either: the output and the gradients of the input, the weight and
+// the bias equal those of the modules run one by one, bit for bit, in float32 as W3 runs it, on
+// an odd batch (at 2 threads, W3-sized work is split unevenly over them), with tied and NaN inputs.
+void expect_same_as_conv_then_pool(bool with_relu, std::int64_t batch, const nn::Conv2dOptions& conv_options,
+                                   Size2 pool_kernel) {
+    Generator g(11);
+    Tensor base = Tensor::randn({batch, 3, 14, 13}, {.generator = &g});
+    float* v = base.data_ptr<float>();
+    v[0] = v[1] = v[9] = v[10] = 0.5f;  // equal inputs: ties in the convolution's output
+    v[200] = std::nanf("");
+
+    nn::Sequential fused = with_relu ? nn::Sequential(nn::Conv2d(3, 8, 3, conv_options), nn::ReLU(), nn::MaxPool2d(pool_kernel))
+                                     : nn::Sequential(nn::Conv2d(3, 8, 3, conv_options), nn::MaxPool2d(pool_kernel));
+    auto& conv = dynamic_cast<nn::Conv2d&>(fused[0]);
+    Tensor x1 = base.clone().requires_grad_(true);
+    Tensor y1 = fused(x1);
+
+    // The same parameters, the modules one by one.
+    Tensor w2 = conv.weight.detach().clone().requires_grad_(true);
+    Tensor b2 = conv.options.bias ? conv.bias.detach().clone().requires_grad_(true) : Tensor();
+    Tensor x2 = base.clone().requires_grad_(true);
+    Tensor c2 = conv2d(x2, w2, b2,
+                       {.stride = conv_options.stride, .padding = conv_options.padding,
+                        .dilation = conv_options.dilation, .groups = conv_options.groups});
+    Tensor y2 = max_pool2d(with_relu ? relu(c2) : c2, pool_kernel);
+
+    ASSERT_EQ(y1.shape(), y2.shape());
+    // The fusion did happen, so the comparison below tests it.
+    EXPECT_EQ(y1.grad_fn()->name(), with_relu ? "ReluBackward0" : "ConvolutionMaxPool2DBackward");
+    if (with_relu) EXPECT_EQ(y1.grad_fn()->next_edges[0].fn->name(), "ConvolutionMaxPool2DBackward");
+    const Tensor upstream = Tensor::randn(y1.shape(), {.generator = &g});
+    (y1 * upstream).sum().backward();
+    (y2 * upstream).sum().backward();
+    auto expect_bits = [](const Tensor& a, const Tensor& b, const char* what) {
+        ASSERT_EQ(a.shape(), b.shape()) << what;
+        const float* pa = a.data_ptr<float>();
+        const float* pb = b.data_ptr<float>();
+        std::int64_t nonzero = 0;
+        for (std::int64_t i = 0; i < a.numel(); ++i) {
+            if (std::isnan(pb[i])) {
+                EXPECT_TRUE(std::isnan(pa[i])) << what << " " << i;
+            } else {
+                EXPECT_EQ(pa[i], pb[i]) << what << " " << i;
+            }
+            nonzero += pb[i] != 0;
+        }
+        EXPECT_GT(nonzero, 0) << what;
+    };
+    expect_bits(y1, y2, "output");
+    expect_bits(x1.grad(), x2.grad(), "input gradient");
+    expect_bits(conv.weight.grad(), w2.grad(), "weight gradient");
+    if (conv.options.bias) expect_bits(conv.bias.grad(), b2.grad(), "bias gradient");
+}
+
+TEST(Sequential, ConvReluMaxPoolMatchesTheModulesOneByOne) {
+    expect_same_as_conv_then_pool(true, 5, {.padding = 1}, 2);
+}
+
+TEST(Sequential, ConvMaxPoolMatchesTheModulesOneByOne) {
+    expect_same_as_conv_then_pool(false, 3, {.stride = {1, 2}, .bias = false}, {2, 1});
+}
+
+TEST(Sequential, ConvMaxPoolOnOneSampleMatchesTheModulesOneByOne) {
+    expect_same_as_conv_then_pool(true, 1, {.padding = 1, .dilation = 2}, 2);
+}
+
 }  // namespace
 }  // namespace descent

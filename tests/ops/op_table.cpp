@@ -164,6 +164,14 @@ const std::vector<OpEntry>& op_table() {
          [](V x) { return conv2d(x[0], x[1], x[2], {.stride = {2, 1}, .padding = 1, .dilation = {1, 2}, .groups = 2}); }},
         {"conv2d", {{R({1, 2, 7, 7}), R({3, 2, 3, 3})}, {R({2, 4, 3, 3}), R({2, 4, 1, 1})}},
          [](V x) { return conv2d(x[0], x[1], Tensor(), {.stride = 2, .padding = 2, .dilation = 2}); }},
+        // Fused (disjoint windows: odd sizes drop a last row and column; groups; no bias), and composed
+        // (overlapping windows, unbatched input).
+        {"conv2d_max_pool2d", {{R({3, 2, 5, 7}), R({4, 2, 3, 3}), R({4})}},
+         [](V x) { return conv2d_max_pool2d(x[0], x[1], x[2], {.padding = 1}, 2, {}); }},
+        {"conv2d_max_pool2d", {{R({2, 4, 6, 6}), R({6, 2, 3, 2})}},
+         [](V x) { return conv2d_max_pool2d(x[0], x[1], Tensor(), {.stride = {1, 2}, .groups = 2}, {2, 1}, {}); }},
+        {"conv2d_max_pool2d", {{R({1, 2, 6, 6}), R({3, 2, 3, 3}), R({3})}, {R({2, 5, 5}), R({2, 2, 2, 2}), R({2})}},
+         [](V x) { return conv2d_max_pool2d(x[0], x[1], x[2], {.padding = 1}, 3, {.stride = 2, .padding = 1}); }},
         {"max_pool2d", {{R({2, 2, 5, 5})}, {R({3, 4, 4})}}, [](V x) { return max_pool2d(x[0], 2); }},
         {"max_pool2d", {{R({1, 2, 7, 6})}},
          [](V x) { return max_pool2d(x[0], 3, {.stride = 2, .padding = 1, .ceil_mode = true}); }},
