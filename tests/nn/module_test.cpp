@@ -424,7 +424,9 @@ void expect_same_as_conv_then_pool(bool with_relu, std::int64_t batch, const nn:
     ASSERT_EQ(y1.shape(), y2.shape());
     // The fusion did happen, so the comparison below tests it.
     EXPECT_EQ(y1.grad_fn()->name(), with_relu ? "ReluBackward0" : "ConvolutionMaxPool2DBackward");
-    if (with_relu) EXPECT_EQ(y1.grad_fn()->next_edges[0].fn->name(), "ConvolutionMaxPool2DBackward");
+    if (with_relu) {
+        EXPECT_EQ(y1.grad_fn()->next_edges[0].fn->name(), "ConvolutionMaxPool2DBackward");
+    }
     const Tensor upstream = Tensor::randn(y1.shape(), {.generator = &g});
     (y1 * upstream).sum().backward();
     (y2 * upstream).sum().backward();
