@@ -468,15 +468,17 @@ Tensor conv2d_max_pool2d(const Tensor& input, const Tensor& weight, const Tensor
     if (!input.defined() || input.dim() != 4) return composed();
     const ConvGeom g = check_conv(input, weight, bias, conv_args);
     if (g.N == 0 || g.O == 0) return composed();
-    // One sample's pooling: its O planes. Overlapping or padded windows take the composed ops.
-    const detail::PoolGeom pool = detail::pool_geom({g.O, g.OH, g.OW}, pool_kernel, pool_args.stride, pool_args.padding,
-                                                    pool_args.dilation, pool_args.ceil_mode, "max_pool2d");
+    // Checked on the convolution's whole output shape (so an error reads as max_pool2d's would),
+    // then applied to one sample's O planes. Overlapping or padded windows take the composed ops.
+    detail::PoolGeom pool = detail::pool_geom({g.N, g.O, g.OH, g.OW}, pool_kernel, pool_args.stride, pool_args.padding,
+                                              pool_args.dilation, pool_args.ceil_mode, "max_pool2d");
     if (!detail::windows_are_disjoint(pool)) return composed();
+    pool.planes = g.O;
     const Tensor x = contiguous(input.detach());
     const Tensor w = contiguous(weight.detach());
     const Tensor b = bias.defined() ? contiguous(bias.detach()) : Tensor();
     const std::int64_t pooled_per_sample = g.O * pool.OH * pool.OW;
-    Tensor out = make_tensor({g.N, g.O, pool.OH, pool.OW}, x.dtype());
+    Tensor out = make_tensor(pool.out_shape, x.dtype());
     auto node = make_node<ConvolutionMaxPoolBackward>({&input, &weight, &bias});
     Tensor idx = node ? make_tensor(out.shape(), kInt64) : Tensor();
     const Tensor conv_out = make_tensor({thread_count(g), g.O * g.P()}, x.dtype());  // one sample per thread

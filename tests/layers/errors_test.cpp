@@ -73,6 +73,12 @@ TEST(LayerErrors, PoolingInputsAndSizes) {
     expect_error([] { max_pool2d(Tensor::ones({1, 1, 8, 8}), 2, {.stride = {1, -1}}); }, {"max_pool2d", "stride"});
     expect_error([] { max_pool2d(Tensor::ones({1, 1, 8, 8}), 2, {.dilation = 0}); }, {"max_pool2d", "dilation"});
     expect_error([] { max_pool2d(Tensor::ones({1, 1, 8, 8}), 0); }, {"max_pool2d", "kernel"});
+    // The fused convolution + max-pool reports each part's errors as the op alone would.
+    const Tensor x = Tensor::ones({2, 1, 4, 4}), w = Tensor::ones({3, 1, 3, 3});
+    expect_error([&] { conv2d_max_pool2d(x, w, Tensor(), {}, 3, {}); }, {"max_pool2d", "[2, 3, 2, 2]", "too small"});
+    expect_error([&] { conv2d_max_pool2d(x, w, Tensor(), {}, 2, {.padding = 2}); }, {"max_pool2d", "half the kernel"});
+    expect_error([&] { conv2d_max_pool2d(x, Tensor::ones({3, 2, 3, 3}), Tensor(), {}, 2, {}); },
+                 {"conv2d", "[3, 2, 3, 3]", "2 channels", "1 channels"});
     expect_error([] { avg_pool2d(Tensor::ones({1, 1, 8, 8}), 2, {.divisor_override = 0}); }, {"avg_pool2d", "divisor"});
     expect_error([] { adaptive_avg_pool2d(Tensor::ones({1, 1, 8, 8}), {0, 2}); }, {"adaptive_avg_pool2d", "(0, 2)"});
     expect_error([] { max_pool2d(Tensor::ones({1, 0, 8, 8}), 2); }, {"max_pool2d", "[1, 0, 8, 8]"});
