@@ -191,9 +191,12 @@ __attribute__((target("avx2"))) void max_pool_2x2_stride2_avx2(const float* x, c
         for (std::int64_t oh = 0; oh < OH; ++oh) {
             const float* r0 = xp + 2 * oh * W;
             const float* r1 = r0 + W;
-            for (std::int64_t ow = 0; ow < OW; ow += 8) {
+            for (std::int64_t block = 0; block < OW; block += 8) {
                 // Columns 2ow … 2ow+15 of both rows, split into even (left taps) and odd (right
-                // taps); the last block of a row loads only its columns and stores only its outputs.
+                // taps). A row of at least 8 outputs ends with the full block that ends at OW (its
+                // first outputs computed twice, to the same values); a shorter row's only block
+                // loads only its columns and stores only its outputs.
+                const std::int64_t ow = block + 8 > OW && OW >= 8 ? OW - 8 : block;
                 const int n = static_cast<int>(std::min<std::int64_t>(8, OW - ow));
                 __m256 e0, o0, e1, o1, best;
                 __m256i off;
@@ -278,8 +281,62 @@ void max_pool_planes(const T* x, const PoolGeom& geom, T* y, std::int64_t* idx) 
 // input rows (one row of windows) is zeroed while it is in cache, then every window's gradient
 // goes to its argmax, which lies in that band; rows past the last band get 0. No pass over the
 // whole of dx beforehand, and no branch per element.
+// The same for float32 2×2 windows with stride 2 and rows of at least 8 windows, with AVX2: eight
+// windows at a time, each of the four taps gets dy where the window's index points to it and +0
+// elsewhere, interleaved back into the two input rows with full-width stores (a row's last block
+// is the one ending at its last window, as in the forward). No zero pass, no scalar scatter.
+__attribute__((target("avx2"))) void max_pool_2x2_stride2_backward_avx2(const float* dy, const std::int64_t* idx,
+                                                                        const PoolGeom& g, float* dx) {
+    const std::int64_t HW = g.H * g.W, OHW = g.OH * g.OW, W = g.W, OH = g.OH, OW = g.OW;
+    const __m256i narrow = _mm256_setr_epi32(0, 2, 4, 6, 1, 3, 5, 7);  // the low halves of 4 int64 first
+    const __m256i lanes2 = _mm256_setr_epi32(0, 2, 4, 6, 8, 10, 12, 14);
+    const __m256i tap01 = _mm256_set1_epi32(1), tap10 = _mm256_set1_epi32(static_cast<int>(W)),
+                  tap11 = _mm256_set1_epi32(static_cast<int>(W + 1));
+#pragma omp parallel for schedule(static) num_threads(pool_threads(g.planes * HW))
+    for (std::int64_t p = 0; p < g.planes; ++p) {
+        const float* dp = dy + p * OHW;
+        const std::int64_t* ip = idx + p * OHW;
+        float* xp = dx + p * HW;
+        for (std::int64_t oh = 0; oh < OH; ++oh) {
+            float* r0 = xp + 2 * oh * W;
+            float* r1 = r0 + W;
+            for (std::int64_t block = 0; block < OW; block += 8) {
+                const std::int64_t ow = block + 8 > OW ? OW - 8 : block;
+                const __m256 d = _mm256_loadu_ps(dp + oh * OW + ow);
+                // Offsets within the plane fit in 32 bits (checked by the caller).
+                const __m256i lo = _mm256_permutevar8x32_epi32(
+                    _mm256_loadu_si256(reinterpret_cast<const __m256i*>(ip + oh * OW + ow)), narrow);
+                const __m256i hi = _mm256_permutevar8x32_epi32(
+                    _mm256_loadu_si256(reinterpret_cast<const __m256i*>(ip + oh * OW + ow + 4)), narrow);
+                const __m256i at = _mm256_permute2x128_si256(lo, hi, 0x20);
+                // The winning tap's offset from its window's first element: 0, 1, W or W + 1.
+                const __m256i off = _mm256_sub_epi32(
+                    at, _mm256_add_epi32(_mm256_set1_epi32(static_cast<int>(2 * oh * W + 2 * ow)), lanes2));
+                const __m256 e0 = _mm256_and_ps(d, _mm256_castsi256_ps(_mm256_cmpeq_epi32(off, _mm256_setzero_si256())));
+                const __m256 o0 = _mm256_and_ps(d, _mm256_castsi256_ps(_mm256_cmpeq_epi32(off, tap01)));
+                const __m256 e1 = _mm256_and_ps(d, _mm256_castsi256_ps(_mm256_cmpeq_epi32(off, tap10)));
+                const __m256 o1 = _mm256_and_ps(d, _mm256_castsi256_ps(_mm256_cmpeq_epi32(off, tap11)));
+                // (even, odd) pairs back in column order: 16 columns of each row.
+                const __m256 a0 = _mm256_unpacklo_ps(e0, o0), b0 = _mm256_unpackhi_ps(e0, o0);
+                const __m256 a1 = _mm256_unpacklo_ps(e1, o1), b1 = _mm256_unpackhi_ps(e1, o1);
+                _mm256_storeu_ps(r0 + 2 * ow, _mm256_permute2f128_ps(a0, b0, 0x20));
+                _mm256_storeu_ps(r0 + 2 * ow + 8, _mm256_permute2f128_ps(a0, b0, 0x31));
+                _mm256_storeu_ps(r1 + 2 * ow, _mm256_permute2f128_ps(a1, b1, 0x20));
+                _mm256_storeu_ps(r1 + 2 * ow + 8, _mm256_permute2f128_ps(a1, b1, 0x31));
+            }
+            for (std::int64_t w = 2 * OW; w < W; ++w) r0[w] = r1[w] = 0.0f;  // an odd width's last column
+        }
+        std::fill(xp + 2 * OH * W, xp + HW, 0.0f);  // an odd height's last row
+    }
+}
+
 template <class T>
 void disjoint_windows_backward(const T* dy, const std::int64_t* idx, const PoolGeom& g, T* dx) {
+    if constexpr (std::is_same_v<T, float>) {
+        static const bool avx2 = kernels::isa_supported(kernels::Isa::Avx2);
+        if (avx2 && g.kh == 2 && g.kw == 2 && g.OW >= 8 && g.H * g.W < (std::int64_t{1} << 31))
+            return max_pool_2x2_stride2_backward_avx2(dy, idx, g, dx);
+    }
     const std::int64_t HW = g.H * g.W, OHW = g.OH * g.OW, band = g.kh * g.W;
 #pragma omp parallel for schedule(static) num_threads(pool_threads(g.planes * HW))
     for (std::int64_t p = 0; p < g.planes; ++p) {

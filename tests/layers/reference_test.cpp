@@ -255,12 +255,13 @@ TEST(MaxPoolReference, UnpaddedSquareWindowsMatchDirectLoops) {
     EXPECT_EQ(checked, 48);
 }
 
-// float32 2×2 / stride 2 takes a vectorized path (eight outputs at a time where the CPU has
-// AVX2; a row's last, shorter block through masked loads): values, indices, gradients and NaN
-// as the double path, for widths with and without such a block.
+// float32 2×2 / stride 2 takes vectorized paths, forward and backward (eight windows at a time
+// where the CPU has AVX2; a row of at least 8 windows ends with the full block ending at its last
+// window, a shorter row's block goes through masked loads): values, indices, gradients and NaN
+// as the double path, for odd and even sizes and widths with and without a partial block.
 TEST(MaxPoolReference, Float32TwoByTwoStrideTwoMatchesFloat64) {
     Generator g(11);
-    for (int rep = 0; rep < 12; ++rep) {
+    for (int rep = 0; rep < 30; ++rep) {
         const std::int64_t N = pick(g, 1, 3), C = pick(g, 1, 3), H = pick(g, 2, 21), W = pick(g, 2, 45);
         Tensor x64 = Tensor::randn({N, C, H, W}, {.dtype = kFloat64, .generator = &g});
         x64 = x64.to(kFloat32).to(kFloat64);  // values a float holds exactly
