@@ -356,7 +356,11 @@ struct ConvolutionBackward final : Node {
 // hands it to the convolution's backward; the convolution's output and its gradient never exist
 // whole.
 struct ConvolutionMaxPoolBackward final : Node {
-    SavedTensor input, weight, indices;  // contiguous [N, C, H, W], [O, C/G, kh, kw]; int64 [N, O, PH, PW]
+    SavedTensor input, weight;  // contiguous [N, C, H, W], [O, C/G, kh, kw]
+    // Each window's winner, [N, O, PH, PW]: int64 offsets in the plane, or with tap_codes one byte
+    // per window (its tap 0..3) held in a kBool tensor's storage and only ever read as bytes.
+    SavedTensor indices;
+    bool tap_codes = false;
     ConvGeom geom{};
     detail::PoolGeom pool{};  // one sample's pooling: O planes of OH × OW
     bool has_bias = false;
@@ -375,11 +379,20 @@ struct ConvolutionMaxPoolBackward final : Node {
         visit_floating(w.dtype(), "conv2d", [&](auto tag) {
             using T = decltype(tag);
             const T* d = dy.data_ptr<T>();
-            const std::int64_t* ix = idx.data_ptr<std::int64_t>();
+            const void* record = idx.impl()->storage->data;
             T* buf = buffers.data_ptr<T>();
             auto dy_of = [&](std::int64_t n, int t) {
                 T* dn = buf + t * conv_per_sample;
-                detail::max_pool_backward_disjoint<T>(d + n * pooled_per_sample, ix + n * pooled_per_sample, pool, dn);
+                const T* dn_pooled = d + n * pooled_per_sample;
+                if constexpr (std::is_same_v<T, float>) {
+                    if (tap_codes) {
+                        detail::max_pool_backward_tap_codes(
+                            dn_pooled, static_cast<const std::uint8_t*>(record) + n * pooled_per_sample, pool, dn);
+                        return static_cast<const T*>(dn);
+                    }
+                }
+                detail::max_pool_backward_disjoint<T>(
+                    dn_pooled, static_cast<const std::int64_t*>(record) + n * pooled_per_sample, pool, dn);
                 return static_cast<const T*>(dn);
             };
             conv_backward<T>(need_w ? x.data_ptr<T>() : nullptr, w.data_ptr<T>(), dy_of, geom,
@@ -480,24 +493,33 @@ Tensor conv2d_max_pool2d(const Tensor& input, const Tensor& weight, const Tensor
     const std::int64_t pooled_per_sample = g.O * pool.OH * pool.OW;
     Tensor out = make_tensor(pool.out_shape, x.dtype());
     auto node = make_node<ConvolutionMaxPoolBackward>({&input, &weight, &bias});
-    Tensor idx = node ? make_tensor(out.shape(), kInt64) : Tensor();
+    const bool tap_codes = x.dtype() == kFloat32 && detail::max_pool_tap_codes_apply(pool);
+    Tensor idx = node ? make_tensor(out.shape(), tap_codes ? kBool : kInt64) : Tensor();
     const Tensor conv_out = make_tensor({thread_count(g), g.O * g.P()}, x.dtype());  // one sample per thread
     visit_floating(x.dtype(), "conv2d", [&](auto tag) {
         using T = decltype(tag);
         T* y = out.data_ptr<T>();
         T* conv_buf = conv_out.data_ptr<T>();
-        std::int64_t* ix = idx.defined() ? idx.data_ptr<std::int64_t>() : nullptr;
+        void* record = idx.defined() ? idx.impl()->storage->data : nullptr;
         conv_forward<T>(
             x.data_ptr<T>(), w.data_ptr<T>(), b.defined() ? b.data_ptr<T>() : nullptr, g,
             [&](std::int64_t, int t) { return conv_buf + t * g.O * g.P(); },
             [&](std::int64_t n, T* yn) {
-                detail::max_pool_forward<T>(yn, pool, y + n * pooled_per_sample, ix ? ix + n * pooled_per_sample : nullptr);
+                T* yn_pooled = y + n * pooled_per_sample;
+                if constexpr (std::is_same_v<T, float>) {
+                    if (record && tap_codes)
+                        return detail::max_pool_forward_tap_codes(
+                            yn, pool, yn_pooled, static_cast<std::uint8_t*>(record) + n * pooled_per_sample);
+                }
+                detail::max_pool_forward<T>(
+                    yn, pool, yn_pooled, record ? static_cast<std::int64_t*>(record) + n * pooled_per_sample : nullptr);
             });
     });
     if (node) {
         if (node->needs_input_grad(1)) node->input = SavedTensor(x);
         node->weight = SavedTensor(w);
         node->indices = SavedTensor(idx);
+        node->tap_codes = tap_codes;
         node->geom = g;
         node->pool = pool;
         node->has_bias = bias.defined();

@@ -32,4 +32,16 @@ void max_pool_forward(const T* x, const PoolGeom& g, T* y, std::int64_t* idx);
 template <class T>
 void max_pool_backward_disjoint(const T* dy, const std::int64_t* idx, const PoolGeom& g, T* dx);
 
+/// Whether the tap-code kernels below take this pooling: float32 2×2 windows with stride 2,
+/// disjoint, on a CPU with AVX2.
+bool max_pool_tap_codes_apply(const PoolGeom& g);
+
+/// max_pool_forward for those windows, recording each window's winning tap in one byte (0, 1: the
+/// first row's left and right; 2, 3: the second row's) instead of an int64 offset: an eighth of
+/// the index traffic. codes may not be null.
+void max_pool_forward_tap_codes(const float* x, const PoolGeom& g, float* y, std::uint8_t* codes);
+
+/// max_pool_backward_disjoint from those codes.
+void max_pool_backward_tap_codes(const float* dy, const std::uint8_t* codes, const PoolGeom& g, float* dx);
+
 }  // namespace descent::detail

@@ -179,15 +179,26 @@ __attribute__((target("avx2"))) inline void max_of_four(__m256 e0, __m256 o0, __
 // each pair of input rows is split into even and odd columns, and the four taps are
 // scanned in the scalar path's order with the same rule (take if greater, or NaN).
 // Offsets within a plane fit in 32 bits (checked by the caller) and widen to int64 on store.
+// How a forward records each window's winner: its offset in the plane (int64: max_pool2d's
+// indices), or its tap 0..3 in row order (one byte: the fused convolution + max-pool's record,
+// an eighth of the memory traffic).
+template <class Record>
 __attribute__((target("avx2"))) void max_pool_2x2_stride2_avx2(const float* x, const PoolGeom& g, float* y,
-                                                               std::int64_t* idx) {
+                                                               Record* rec) {
+    static_assert(std::is_same_v<Record, std::int64_t> || std::is_same_v<Record, std::uint8_t>);
+    constexpr bool kTaps = std::is_same_v<Record, std::uint8_t>;
     const std::int64_t HW = g.H * g.W, OHW = g.OH * g.OW, W = g.W, OH = g.OH, OW = g.OW;
 #pragma omp parallel for schedule(static) num_threads(pool_threads(g.planes * OHW * 4))
     for (std::int64_t p = 0; p < g.planes; ++p) {
         const float* xp = x + p * HW;
         float* yp = y + p * OHW;
-        std::int64_t* ip = idx ? idx + p * OHW : nullptr;
+        Record* ip = rec ? rec + p * OHW : nullptr;
         const __m256i lanes2 = _mm256_setr_epi32(0, 2, 4, 6, 8, 10, 12, 14);
+        // Bytes 0, 4, 8, 12 of each 128-bit half (the low bytes of the codes), then both halves' first
+        // dwords side by side: eight codes in the low 8 bytes.
+        const __m256i code_bytes = _mm256_setr_epi8(0, 4, 8, 12, -1, -1, -1, -1, -1, -1, -1, -1, -1, -1, -1, -1, 0, 4, 8,
+                                                    12, -1, -1, -1, -1, -1, -1, -1, -1, -1, -1, -1, -1);
+        const __m256i halves = _mm256_setr_epi32(0, 4, 1, 1, 1, 1, 1, 1);
         for (std::int64_t oh = 0; oh < OH; ++oh) {
             const float* r0 = xp + 2 * oh * W;
             const float* r1 = r0 + W;
@@ -207,18 +218,28 @@ __attribute__((target("avx2"))) void max_pool_2x2_stride2_avx2(const float* x, c
                     split_even_odd_first(r0 + 2 * ow, 2 * n, e0, o0);
                     split_even_odd_first(r1 + 2 * ow, 2 * n, e1, o1);
                 }
-                max_of_four(e0, o0, e1, o1, W, best, off);
-                const __m256i at = _mm256_add_epi32(
-                    _mm256_add_epi32(_mm256_set1_epi32(static_cast<int>(2 * oh * W + 2 * ow)), lanes2), off);
+                // With a row width of 2 the four taps' offsets are their codes 0, 1, 2, 3.
+                max_of_four(e0, o0, e1, o1, kTaps ? 2 : W, best, off);
+                const __m256i at = kTaps ? off
+                                         : _mm256_add_epi32(_mm256_add_epi32(_mm256_set1_epi32(static_cast<int>(
+                                                                                 2 * oh * W + 2 * ow)),
+                                                                             lanes2),
+                                                            off);
                 float* y_out = yp + oh * OW + ow;
                 if (n == 8) {
                     _mm256_storeu_ps(y_out, best);
                     if (ip) {
-                        std::int64_t* i_out = ip + oh * OW + ow;
-                        _mm256_storeu_si256(reinterpret_cast<__m256i*>(i_out),
-                                            _mm256_cvtepi32_epi64(_mm256_castsi256_si128(at)));
-                        _mm256_storeu_si256(reinterpret_cast<__m256i*>(i_out + 4),
-                                            _mm256_cvtepi32_epi64(_mm256_extracti128_si256(at, 1)));
+                        Record* i_out = ip + oh * OW + ow;
+                        if constexpr (kTaps) {
+                            const __m256i packed =
+                                _mm256_permutevar8x32_epi32(_mm256_shuffle_epi8(at, code_bytes), halves);
+                            _mm_storel_epi64(reinterpret_cast<__m128i*>(i_out), _mm256_castsi256_si128(packed));
+                        } else {
+                            _mm256_storeu_si256(reinterpret_cast<__m256i*>(i_out),
+                                                _mm256_cvtepi32_epi64(_mm256_castsi256_si128(at)));
+                            _mm256_storeu_si256(reinterpret_cast<__m256i*>(i_out + 4),
+                                                _mm256_cvtepi32_epi64(_mm256_extracti128_si256(at, 1)));
+                        }
                     }
                 } else {  // through a buffer: no data-dependent branch, no masked store (slow on AMD)
                     alignas(32) float yb[8];
@@ -227,7 +248,7 @@ __attribute__((target("avx2"))) void max_pool_2x2_stride2_avx2(const float* x, c
                     _mm256_store_si256(reinterpret_cast<__m256i*>(ib), at);
                     for (int j = 0; j < n; ++j) y_out[j] = yb[j];
                     if (ip)
-                        for (int j = 0; j < n; ++j) ip[oh * OW + ow + j] = ib[j];
+                        for (int j = 0; j < n; ++j) ip[oh * OW + ow + j] = static_cast<Record>(ib[j]);
                 }
             }
         }
@@ -281,37 +302,55 @@ void max_pool_planes(const T* x, const PoolGeom& geom, T* y, std::int64_t* idx) 
 // input rows (one row of windows) is zeroed while it is in cache, then every window's gradient
 // goes to its argmax, which lies in that band; rows past the last band get 0. No pass over the
 // whole of dx beforehand, and no branch per element.
-// The same for float32 2×2 windows with stride 2 and rows of at least 8 windows, with AVX2: eight
-// windows at a time, each of the four taps gets dy where the window's index points to it and +0
-// elsewhere, interleaved back into the two input rows with full-width stores (a row's last block
-// is the one ending at its last window, as in the forward). No zero pass, no scalar scatter.
-__attribute__((target("avx2"))) void max_pool_2x2_stride2_backward_avx2(const float* dy, const std::int64_t* idx,
+// dx for float32 2×2 windows with stride 2 (disjoint), with AVX2: eight windows at a time, each
+// of the four taps gets dy where the window's record points to it and +0 elsewhere, interleaved
+// back into the two input rows with full-width stores (a row's last block is the one ending at its
+// last window, as in the forward; a row of fewer than 8 windows goes window by window). No zero
+// pass, no scatter. Record as in the forward.
+template <class Record>
+__attribute__((target("avx2"))) void max_pool_2x2_stride2_backward_avx2(const float* dy, const Record* rec,
                                                                         const PoolGeom& g, float* dx) {
+    constexpr bool kTaps = std::is_same_v<Record, std::uint8_t>;
     const std::int64_t HW = g.H * g.W, OHW = g.OH * g.OW, W = g.W, OH = g.OH, OW = g.OW;
     const __m256i narrow = _mm256_setr_epi32(0, 2, 4, 6, 1, 3, 5, 7);  // the low halves of 4 int64 first
     const __m256i lanes2 = _mm256_setr_epi32(0, 2, 4, 6, 8, 10, 12, 14);
-    const __m256i tap01 = _mm256_set1_epi32(1), tap10 = _mm256_set1_epi32(static_cast<int>(W)),
-                  tap11 = _mm256_set1_epi32(static_cast<int>(W + 1));
+    const __m256i tap01 = _mm256_set1_epi32(1), tap10 = _mm256_set1_epi32(kTaps ? 2 : static_cast<int>(W)),
+                  tap11 = _mm256_set1_epi32(kTaps ? 3 : static_cast<int>(W + 1));
 #pragma omp parallel for schedule(static) num_threads(pool_threads(g.planes * HW))
     for (std::int64_t p = 0; p < g.planes; ++p) {
         const float* dp = dy + p * OHW;
-        const std::int64_t* ip = idx + p * OHW;
+        const Record* ip = rec + p * OHW;
         float* xp = dx + p * HW;
         for (std::int64_t oh = 0; oh < OH; ++oh) {
             float* r0 = xp + 2 * oh * W;
             float* r1 = r0 + W;
-            for (std::int64_t block = 0; block < OW; block += 8) {
+            if (OW < 8) {  // a short row: window by window
+                const std::int64_t t10 = kTaps ? 2 : W, t11 = kTaps ? 3 : W + 1;
+                for (std::int64_t ow = 0; ow < OW; ++ow) {
+                    const float d = dp[oh * OW + ow];
+                    const std::int64_t r = static_cast<std::int64_t>(ip[oh * OW + ow]);
+                    const std::int64_t off = kTaps ? r : r - (2 * oh * W + 2 * ow);
+                    r0[2 * ow] = off == 0 ? d : 0.0f;
+                    r0[2 * ow + 1] = off == 1 ? d : 0.0f;
+                    r1[2 * ow] = off == t10 ? d : 0.0f;
+                    r1[2 * ow + 1] = off == t11 ? d : 0.0f;
+                }
+            }
+            for (std::int64_t block = 0; OW >= 8 && block < OW; block += 8) {
                 const std::int64_t ow = block + 8 > OW ? OW - 8 : block;
                 const __m256 d = _mm256_loadu_ps(dp + oh * OW + ow);
-                // Offsets within the plane fit in 32 bits (checked by the caller).
-                const __m256i lo = _mm256_permutevar8x32_epi32(
-                    _mm256_loadu_si256(reinterpret_cast<const __m256i*>(ip + oh * OW + ow)), narrow);
-                const __m256i hi = _mm256_permutevar8x32_epi32(
-                    _mm256_loadu_si256(reinterpret_cast<const __m256i*>(ip + oh * OW + ow + 4)), narrow);
-                const __m256i at = _mm256_permute2x128_si256(lo, hi, 0x20);
-                // The winning tap's offset from its window's first element: 0, 1, W or W + 1.
-                const __m256i off = _mm256_sub_epi32(
-                    at, _mm256_add_epi32(_mm256_set1_epi32(static_cast<int>(2 * oh * W + 2 * ow)), lanes2));
+                __m256i off;  // the winning tap's offset from its window's first element, or its code
+                if constexpr (kTaps) {
+                    off = _mm256_cvtepu8_epi32(_mm_loadl_epi64(reinterpret_cast<const __m128i*>(ip + oh * OW + ow)));
+                } else {  // offsets within the plane fit in 32 bits (checked by the caller)
+                    const __m256i lo = _mm256_permutevar8x32_epi32(
+                        _mm256_loadu_si256(reinterpret_cast<const __m256i*>(ip + oh * OW + ow)), narrow);
+                    const __m256i hi = _mm256_permutevar8x32_epi32(
+                        _mm256_loadu_si256(reinterpret_cast<const __m256i*>(ip + oh * OW + ow + 4)), narrow);
+                    off = _mm256_sub_epi32(
+                        _mm256_permute2x128_si256(lo, hi, 0x20),
+                        _mm256_add_epi32(_mm256_set1_epi32(static_cast<int>(2 * oh * W + 2 * ow)), lanes2));
+                }
                 const __m256 e0 = _mm256_and_ps(d, _mm256_castsi256_ps(_mm256_cmpeq_epi32(off, _mm256_setzero_si256())));
                 const __m256 o0 = _mm256_and_ps(d, _mm256_castsi256_ps(_mm256_cmpeq_epi32(off, tap01)));
                 const __m256 e1 = _mm256_and_ps(d, _mm256_castsi256_ps(_mm256_cmpeq_epi32(off, tap10)));
@@ -335,7 +374,7 @@ void disjoint_windows_backward(const T* dy, const std::int64_t* idx, const PoolG
     if constexpr (std::is_same_v<T, float>) {
         static const bool avx2 = kernels::isa_supported(kernels::Isa::Avx2);
         if (avx2 && g.kh == 2 && g.kw == 2 && g.OW >= 8 && g.H * g.W < (std::int64_t{1} << 31))
-            return max_pool_2x2_stride2_backward_avx2(dy, idx, g, dx);
+            return max_pool_2x2_stride2_backward_avx2<std::int64_t>(dy, idx, g, dx);
     }
     const std::int64_t HW = g.H * g.W, OHW = g.OH * g.OW, band = g.kh * g.W;
 #pragma omp parallel for schedule(static) num_threads(pool_threads(g.planes * HW))
@@ -474,6 +513,16 @@ void detail::max_pool_forward(const T* x, const PoolGeom& g, T* y, std::int64_t*
 template <class T>
 void detail::max_pool_backward_disjoint(const T* dy, const std::int64_t* idx, const PoolGeom& g, T* dx) {
     disjoint_windows_backward<T>(dy, idx, g, dx);
+}
+bool detail::max_pool_tap_codes_apply(const PoolGeom& g) {
+    static const bool avx2 = kernels::isa_supported(kernels::Isa::Avx2);
+    return avx2 && g.kh == 2 && g.kw == 2 && windows_are_disjoint(g);
+}
+void detail::max_pool_forward_tap_codes(const float* x, const PoolGeom& g, float* y, std::uint8_t* codes) {
+    max_pool_2x2_stride2_avx2<std::uint8_t>(x, g, y, codes);
+}
+void detail::max_pool_backward_tap_codes(const float* dy, const std::uint8_t* codes, const PoolGeom& g, float* dx) {
+    max_pool_2x2_stride2_backward_avx2<std::uint8_t>(dy, codes, g, dx);
 }
 template void detail::max_pool_forward<float>(const float*, const PoolGeom&, float*, std::int64_t*);
 template void detail::max_pool_forward<double>(const double*, const PoolGeom&, double*, std::int64_t*);

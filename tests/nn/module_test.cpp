@@ -398,10 +398,10 @@ TEST(Sequential, ReluThenMaxPoolMatchesTheLiteralOrderOverlappingPadded) {
 // That must not be observable either: the output and the gradients of the input, the weight and
 // the bias equal those of the modules run one by one, bit for bit, in float32 as W3 runs it, on
 // an odd batch (at 2 threads, W3-sized work is split unevenly over them), with tied and NaN inputs.
-void expect_same_as_conv_then_pool(bool with_relu, std::int64_t batch, const nn::Conv2dOptions& conv_options,
-                                   Size2 pool_kernel) {
+void expect_same_as_conv_then_pool(bool with_relu, std::int64_t batch, std::int64_t width,
+                                   const nn::Conv2dOptions& conv_options, Size2 pool_kernel) {
     Generator g(11);
-    Tensor base = Tensor::randn({batch, 3, 14, 13}, {.generator = &g});
+    Tensor base = Tensor::randn({batch, 3, 14, width}, {.generator = &g});
     float* v = base.data_ptr<float>();
     v[0] = v[1] = v[9] = v[10] = 0.5f;  // equal inputs: ties in the convolution's output
     v[200] = std::nanf("");
@@ -451,16 +451,18 @@ void expect_same_as_conv_then_pool(bool with_relu, std::int64_t batch, const nn:
     if (conv.options.bias) expect_bits(conv.bias.grad(), b2.grad(), "bias gradient");
 }
 
+// float32 2×2 pooling records each window's winning tap in a byte: rows of 10 windows (full blocks
+// of 8, the last one overlapping) with an odd width left over, and rows of 5 (window by window).
 TEST(Sequential, ConvReluMaxPoolMatchesTheModulesOneByOne) {
-    expect_same_as_conv_then_pool(true, 5, {.padding = 1}, 2);
+    expect_same_as_conv_then_pool(true, 5, 21, {.padding = 1}, 2);
 }
 
 TEST(Sequential, ConvMaxPoolMatchesTheModulesOneByOne) {
-    expect_same_as_conv_then_pool(false, 3, {.stride = {1, 2}, .bias = false}, {2, 1});
+    expect_same_as_conv_then_pool(false, 3, 13, {.stride = {1, 2}, .bias = false}, {2, 1});
 }
 
 TEST(Sequential, ConvMaxPoolOnOneSampleMatchesTheModulesOneByOne) {
-    expect_same_as_conv_then_pool(true, 1, {.padding = 1, .dilation = 2}, 2);
+    expect_same_as_conv_then_pool(true, 1, 13, {.padding = 1, .dilation = 2}, 2);
 }
 
 }  // namespace
