@@ -590,7 +590,8 @@ def cnn():
     # descent's fused conv2d_max_pool2d against PyTorch's two ops in turn: ties in the pooled
     # windows (integer inputs and weights) check that the first maximum is chosen.
     def conv_mp(x, c):
-        return mp([conv(x, c)], c["pool"])
+        pooled = mp([conv(x, c)], c["pool"])
+        return F.relu(pooled) if c.get("relu") else pooled
     both(fam, "conv2d_max_pool2d", "same_k2", [In([3, 2, 5, 7]), In([4, 2, 3, 3]), In([4])], conv_mp,
          {"padding": [1, 1], "pool": {"kernel": [2, 2]}})
     both(fam, "conv2d_max_pool2d", "groups_stride_no_bias", [In([2, 4, 6, 6]), In([6, 2, 3, 2])], conv_mp,
@@ -598,6 +599,8 @@ def cnn():
     both(fam, "conv2d_max_pool2d", "ties", [In([2, 1, 4, 4], kind="ints", lo=0, hi=2),
                                             In([2, 1, 1, 1], kind="ints", lo=1, hi=2)], conv_mp,
          {"pool": {"kernel": [2, 2]}})
+    both(fam, "conv2d_max_pool2d", "relu_wide", [In([2, 2, 4, 18]), In([3, 2, 3, 3]), In([3])], conv_mp,
+         {"padding": [1, 1], "relu": True, "pool": {"kernel": [2, 2]}})
     both(fam, "conv2d_max_pool2d", "overlapping", [In([1, 2, 6, 6]), In([3, 2, 3, 3]), In([3])], conv_mp,
          {"padding": [1, 1], "pool": {"kernel": [3, 3], "stride": [2, 2], "padding": [1, 1]}})
 

@@ -296,21 +296,22 @@ bool pools_after_relu(const Module& first, const Module& second) {
     return typeid(first) == typeid(ReLU) && typeid(second) == typeid(MaxPool2d);
 }
 
-// Conv2d then MaxPool2d (so also Conv2d → ReLU → MaxPool2d, reordered as above) run as one op,
-// conv2d_max_pool2d, with the same values and gradients: each sample's convolution output is
+// Conv2d then MaxPool2d, and Conv2d → ReLU → MaxPool2d (reordered as above, the ReLU applied to
+// the pooled values in the same pass), run as one op, conv2d_max_pool2d, with the same values and
+// gradients: each sample's convolution output is
 // pooled while it is in cache, and the whole output is never stored (W3's first one is 12.8 MB a
 // batch, written and read back twice a step). Exact library types only, as above.
 bool pools_after_conv(const Module& first, const Module& second) {
     return typeid(first) == typeid(Conv2d) && typeid(second) == typeid(MaxPool2d);
 }
 
-Tensor conv_then_pool(const Module& conv_module, const Module& pool_module, const Tensor& x) {
+Tensor conv_then_pool(const Module& conv_module, const Module& pool_module, const Tensor& x, bool relu) {
     const auto& conv = static_cast<const Conv2d&>(conv_module);
     const auto& pool = static_cast<const MaxPool2d&>(pool_module);
     return conv2d_max_pool2d(x, conv.weight, conv.bias,
                              {.stride = conv.options.stride, .padding = conv.options.padding,
                               .dilation = conv.options.dilation, .groups = conv.options.groups},
-                             pool.kernel_size, pool.options);
+                             pool.kernel_size, pool.options, relu);
 }
 }  // namespace
 
@@ -319,12 +320,12 @@ Tensor Sequential::forward(const Tensor& input) {
     const std::size_t n = modules_.size();
     for (std::size_t i = 0; i < n; ++i) {
         if (i + 1 < n && pools_after_conv(*modules_[i], *modules_[i + 1])) {
-            x = conv_then_pool(*modules_[i], *modules_[i + 1], x);
+            x = conv_then_pool(*modules_[i], *modules_[i + 1], x, false);
             ++i;
             continue;
         }
         if (i + 2 < n && typeid(*modules_[i]) == typeid(Conv2d) && pools_after_relu(*modules_[i + 1], *modules_[i + 2])) {
-            x = modules_[i + 1]->forward(conv_then_pool(*modules_[i], *modules_[i + 2], x));
+            x = conv_then_pool(*modules_[i], *modules_[i + 2], x, /*relu=*/true);
             i += 2;
             continue;
         }

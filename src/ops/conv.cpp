@@ -20,6 +20,7 @@
 #include "descent/core/small_vector.hpp"
 #include "descent/ops/pooling.hpp"
 #include "descent/ops/shape.hpp"
+#include "descent/ops/elementwise.hpp"
 #include "pool_kernels.hpp"
 
 namespace descent {
@@ -361,6 +362,8 @@ struct ConvolutionMaxPoolBackward final : Node {
     // per window (its tap 0..3) held in a kBool tensor's storage and only ever read as bytes.
     SavedTensor indices;
     bool tap_codes = false;
+    SavedTensor output;  // with relu: the op's output, whose sign gates the gradient
+    bool relu = false;
     ConvGeom geom{};
     detail::PoolGeom pool{};  // one sample's pooling: O planes of OH × OW
     bool has_bias = false;
@@ -376,6 +379,8 @@ struct ConvolutionMaxPoolBackward final : Node {
         if (need_b) gb = make_tensor({geom.O}, w.dtype());
         const std::int64_t conv_per_sample = geom.O * geom.P(), pooled_per_sample = geom.O * pool.OH * pool.OW;
         const Tensor buffers = make_tensor({thread_count(geom), conv_per_sample}, w.dtype());
+        const Tensor y = relu ? output.unpack(*this) : Tensor();
+        const Tensor gated = relu ? make_tensor({thread_count(geom), pooled_per_sample}, w.dtype()) : Tensor();
         visit_floating(w.dtype(), "conv2d", [&](auto tag) {
             using T = decltype(tag);
             const T* d = dy.data_ptr<T>();
@@ -384,6 +389,17 @@ struct ConvolutionMaxPoolBackward final : Node {
             auto dy_of = [&](std::int64_t n, int t) {
                 T* dn = buf + t * conv_per_sample;
                 const T* dn_pooled = d + n * pooled_per_sample;
+                if (relu) {  // relu's backward first (zero where the output is ≤ 0, NaN passes), as ReluBackward
+                    const std::int64_t m = pooled_per_sample;  // a local bound: the loop vectorizes
+                    const T* __restrict yn = y.data_ptr<T>() + n * m;
+                    const T* __restrict dn_in = dn_pooled;
+                    T* __restrict gn = gated.data_ptr<T>() + t * m;
+                    for (std::int64_t i = 0; i < m; ++i) {
+                        const T g = dn_in[i];  // loaded unconditionally: a select, not a branch per element
+                        gn[i] = yn[i] <= T(0) ? T(0) : g;
+                    }
+                    dn_pooled = gn;
+                }
                 if constexpr (std::is_same_v<T, float>) {
                     if (tap_codes) {
                         detail::max_pool_backward_tap_codes(
@@ -401,8 +417,8 @@ struct ConvolutionMaxPoolBackward final : Node {
         });
         return {gx, gw, gb};
     }
-    void release_saved() override { input.reset(), weight.reset(), indices.reset(); }
-    std::string name() const override { return "ConvolutionMaxPool2DBackward"; }
+    void release_saved() override { input.reset(), weight.reset(), indices.reset(), output.reset(); }
+    std::string name() const override { return relu ? "ConvolutionMaxPool2DReluBackward" : "ConvolutionMaxPool2DBackward"; }
 };
 
 ConvGeom check_conv(const Tensor& x, const Tensor& w, const Tensor& b, const Conv2dArgs& a) {
@@ -476,8 +492,11 @@ Tensor conv2d(const Tensor& input, const Tensor& weight, const Tensor& bias, con
 }
 
 Tensor conv2d_max_pool2d(const Tensor& input, const Tensor& weight, const Tensor& bias, const Conv2dArgs& conv_args,
-                         Size2 pool_kernel, const MaxPool2dArgs& pool_args) {
-    auto composed = [&] { return max_pool2d(conv2d(input, weight, bias, conv_args), pool_kernel, pool_args); };
+                         Size2 pool_kernel, const MaxPool2dArgs& pool_args, bool relu) {
+    auto composed = [&] {
+        Tensor pooled = max_pool2d(conv2d(input, weight, bias, conv_args), pool_kernel, pool_args);
+        return relu ? descent::relu(pooled) : pooled;
+    };
     if (!input.defined() || input.dim() != 4) return composed();
     const ConvGeom g = check_conv(input, weight, bias, conv_args);
     if (g.N == 0 || g.O == 0) return composed();
@@ -506,13 +525,21 @@ Tensor conv2d_max_pool2d(const Tensor& input, const Tensor& weight, const Tensor
             [&](std::int64_t, int t) { return conv_buf + t * g.O * g.P(); },
             [&](std::int64_t n, T* yn) {
                 T* yn_pooled = y + n * pooled_per_sample;
+                bool done = false;
                 if constexpr (std::is_same_v<T, float>) {
-                    if (record && tap_codes)
-                        return detail::max_pool_forward_tap_codes(
-                            yn, pool, yn_pooled, static_cast<std::uint8_t*>(record) + n * pooled_per_sample);
+                    if (record && tap_codes) {
+                        detail::max_pool_forward_tap_codes(yn, pool, yn_pooled,
+                                                           static_cast<std::uint8_t*>(record) + n * pooled_per_sample);
+                        done = true;
+                    }
                 }
-                detail::max_pool_forward<T>(
-                    yn, pool, yn_pooled, record ? static_cast<std::int64_t*>(record) + n * pooled_per_sample : nullptr);
+                if (!done)
+                    detail::max_pool_forward<T>(yn, pool, yn_pooled,
+                                                record ? static_cast<std::int64_t*>(record) + n * pooled_per_sample : nullptr);
+                if (relu) {  // as relu: negatives to 0, NaN and −0 kept
+                    const std::int64_t m = pooled_per_sample;  // a local bound: the loop vectorizes
+                    for (std::int64_t i = 0; i < m; ++i) yn_pooled[i] = yn_pooled[i] < T(0) ? T(0) : yn_pooled[i];
+                }
             });
     });
     if (node) {
@@ -520,6 +547,8 @@ Tensor conv2d_max_pool2d(const Tensor& input, const Tensor& weight, const Tensor
         node->weight = SavedTensor(w);
         node->indices = SavedTensor(idx);
         node->tap_codes = tap_codes;
+        node->relu = relu;
+        if (relu) node->output = SavedTensor(out, /*is_output=*/true);
         node->geom = g;
         node->pool = pool;
         node->has_bias = bias.defined();

@@ -219,7 +219,7 @@ const Dispatch& ops() {
                                       .dilation = size2(c, "dilation", 1), .groups = c.value("groups", std::int64_t{1})};
             const json& pool = c.at("pool");
             return {dc::conv2d_max_pool2d(x[0], x[1], x.size() > 2 ? x[2] : Tensor(), args, size2(pool, "kernel", 0),
-                                          max_pool_args(pool))};
+                                          max_pool_args(pool), c.value("relu", false))};
         };
         t["max_pool2d_with_indices"] = [](const X& x, const json& c) -> V {
             auto r = dc::max_pool2d_with_indices(x[0], size2(c, "kernel", 0), max_pool_args(c));

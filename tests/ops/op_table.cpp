@@ -168,6 +168,8 @@ const std::vector<OpEntry>& op_table() {
         // (overlapping windows, unbatched input).
         {"conv2d_max_pool2d", {{R({3, 2, 5, 7}), R({4, 2, 3, 3}), R({4})}},
          [](V x) { return conv2d_max_pool2d(x[0], x[1], x[2], {.padding = 1}, 2, {}); }},
+        {"conv2d_max_pool2d", {{R({2, 3, 6, 20}), R({4, 3, 3, 3}), R({4})}},
+         [](V x) { return conv2d_max_pool2d(x[0], x[1], x[2], {.padding = 1}, 2, {}, /*relu=*/true); }},
         {"conv2d_max_pool2d", {{R({2, 4, 6, 6}), R({6, 2, 3, 2})}},
          [](V x) { return conv2d_max_pool2d(x[0], x[1], Tensor(), {.stride = {1, 2}, .groups = 2}, {2, 1}, {}); }},
         {"conv2d_max_pool2d", {{R({1, 2, 6, 6}), R({3, 2, 3, 3}), R({3})}, {R({2, 5, 5}), R({2, 2, 2, 2}), R({2})}},

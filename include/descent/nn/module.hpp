@@ -121,9 +121,9 @@ std::ostream& operator<<(std::ostream& out, const Module& module);
 
 /// Modules applied in order; children are named "0", "1", ... Two patterns run fused, with the
 /// same values and gradients as the modules one by one: ReLU → MaxPool2d as MaxPool2d → ReLU, and
-/// Conv2d → [ReLU →] MaxPool2d through conv2d_max_pool2d (each sample's convolution output pooled
-/// while it is in cache). The intermediate tensors are then never built, so a grad_fn seen from
-/// outside is the fused node's (ConvolutionMaxPool2DBackward).
+/// Conv2d → [ReLU →] MaxPool2d through conv2d_max_pool2d (each sample's convolution output pooled,
+/// and rectified, while it is in cache). The intermediate tensors are then never built, so a grad_fn
+/// seen from outside is the fused node's (ConvolutionMaxPool2D[Relu]Backward).
 class Sequential : public Module {
 public:
     Sequential() = default;

@@ -40,12 +40,12 @@ Tensor conv2d(const Tensor& input, const Tensor& weight, const Tensor& bias = Te
 
 struct MaxPool2dArgs;  // descent/ops/pooling.hpp
 
-/// max_pool2d(conv2d(input, weight, bias, conv_args), pool_kernel, pool_args), equal to it value for
-/// value and gradient for gradient, computed sample by sample: each sample's convolution output is
-/// pooled while it is in cache, and neither the whole output nor its gradient is ever stored
-/// (nn::Sequential runs Conv2d → [ReLU →] MaxPool2d this way). Windows that overlap or pad, and
-/// unbatched inputs, take the two ops in turn.
+/// max_pool2d(conv2d(input, weight, bias, conv_args), pool_kernel, pool_args), and with `relu` the
+/// relu of that, equal to them value for value and gradient for gradient, computed sample by sample:
+/// each sample's convolution output is pooled (and rectified) while it is in cache, and neither the
+/// whole output nor its gradient is ever stored (nn::Sequential runs Conv2d → [ReLU →] MaxPool2d
+/// this way). Windows that overlap or pad, and unbatched inputs, take the ops in turn.
 Tensor conv2d_max_pool2d(const Tensor& input, const Tensor& weight, const Tensor& bias, const Conv2dArgs& conv_args,
-                         Size2 pool_kernel, const MaxPool2dArgs& pool_args);
+                         Size2 pool_kernel, const MaxPool2dArgs& pool_args, bool relu = false);
 
 }  // namespace descent
