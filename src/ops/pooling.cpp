@@ -373,7 +373,7 @@ template <class T>
 void disjoint_windows_backward(const T* dy, const std::int64_t* idx, const PoolGeom& g, T* dx) {
     if constexpr (std::is_same_v<T, float>) {
         static const bool avx2 = kernels::isa_supported(kernels::Isa::Avx2);
-        if (avx2 && g.kh == 2 && g.kw == 2 && g.OW >= 8 && g.H * g.W < (std::int64_t{1} << 31))
+        if (avx2 && g.kh == 2 && g.kw == 2 && g.H * g.W < (std::int64_t{1} << 31))
             return max_pool_2x2_stride2_backward_avx2<std::int64_t>(dy, idx, g, dx);
     }
     const std::int64_t HW = g.H * g.W, OHW = g.OH * g.OW, band = g.kh * g.W;

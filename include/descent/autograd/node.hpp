@@ -91,7 +91,6 @@ private:
         spilled_ = other.spilled_;
         if (spilled_) {
             heap_ = std::move(other.heap_);
-            other.heap_.clear();
         } else {
             for (std::size_t i = 0; i < other.size_; ++i) inline_[i] = std::move(other.inline_[i]);
             size_ = other.size_;
